@@ -1,0 +1,64 @@
+using NodaTime;
+
+namespace Permanence.Core.Configuration;
+
+public sealed record Band(string Name, WeeklyWindow Window);
+
+public sealed record Closure(LocalDate From, LocalDate To, string? Label)
+{
+    public bool Contains(LocalDate date) => date >= From && date <= To;
+}
+
+/// <summary>
+/// The band of any instant in the client's zone (DESIGN.md §5). Holidays and closures put the whole local day
+/// in <see cref="OtherBand"/>, and with it the after-midnight part of a band that starts on such a day.
+/// </summary>
+public sealed class ClientCalendar(
+    DateTimeZone zone,
+    IReadOnlyList<Band> bands,
+    string otherBand,
+    Func<LocalDate, bool> isPublicHoliday,
+    IReadOnlyList<Closure> closures)
+{
+    public DateTimeZone Zone { get; } = zone;
+    public IReadOnlyList<Band> Bands { get; } = bands;
+    public string OtherBand { get; } = otherBand;
+
+    public bool IsClosedDay(LocalDate date) => isPublicHoliday(date) || closures.Any(c => c.Contains(date));
+
+    public string BandAt(Instant instant)
+    {
+        var local = instant.InZone(Zone).LocalDateTime;
+        if (IsClosedDay(local.Date))
+        {
+            return OtherBand;
+        }
+        foreach (var band in Bands)
+        {
+            if (band.Window.OccurrenceStart(local) is { } start && !IsClosedDay(start))
+            {
+                return band.Name;
+            }
+        }
+        return OtherBand;
+    }
+}
+
+/// <summary>The on-call rota: who is on call at an instant, in the client's zone. Holidays do not change the rota.</summary>
+public sealed class OnCallRota(DateTimeZone zone, IReadOnlyList<(string ContactId, WeeklyWindow Window)> entries)
+{
+    public bool IsEmpty => entries.Count == 0;
+
+    public string? ContactAt(Instant instant)
+    {
+        var local = instant.InZone(zone).LocalDateTime;
+        foreach (var (contactId, window) in entries)
+        {
+            if (window.OccurrenceStart(local) is not null)
+            {
+                return contactId;
+            }
+        }
+        return null;
+    }
+}

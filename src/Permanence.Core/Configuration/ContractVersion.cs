@@ -1,0 +1,64 @@
+using NodaTime;
+
+namespace Permanence.Core.Configuration;
+
+/// <summary>One validated version of a client's contract configuration, with its rules compiled.</summary>
+public sealed record ContractVersion
+{
+    public required string ClientId { get; init; }
+    public required int Version { get; init; }
+    public required LocalDate EffectiveFrom { get; init; }
+    public required ClientConfiguration Configuration { get; init; }
+    public required DateTimeZone Zone { get; init; }
+    public required ClientCalendar Calendar { get; init; }
+    public required OnCallRota OnCall { get; init; }
+    public required IReadOnlyList<string> Numbers { get; init; }
+    public string? Region { get; init; }
+    public Instant? StoredAt { get; init; }
+
+    /// <summary>The instant this version comes into force: local midnight of <see cref="EffectiveFrom"/> in its zone.</summary>
+    public Instant StartsAt => EffectiveFrom.AtStartOfDayInZone(Zone).ToInstant();
+}
+
+/// <summary>A client's versions; an event is judged by the version in force at its own instant (DESIGN.md §5).</summary>
+public sealed class ContractHistory
+{
+    public ContractHistory(IEnumerable<ContractVersion> versions)
+    {
+        Versions = versions.OrderBy(v => v.EffectiveFrom).ThenBy(v => v.Version).ToList();
+    }
+
+    public IReadOnlyList<ContractVersion> Versions { get; }
+
+    public bool IsEmpty => Versions.Count == 0;
+
+    public ContractVersion? Latest => Versions.Count == 0 ? null : Versions.MaxBy(v => v.Version);
+
+    /// <summary>The version in force at <paramref name="instant"/>, or null before the first one.</summary>
+    public ContractVersion? VersionAt(Instant instant)
+    {
+        ContractVersion? inForce = null;
+        foreach (var version in Versions)
+        {
+            if (version.StartsAt <= instant)
+            {
+                inForce = version;
+            }
+        }
+        return inForce;
+    }
+
+    /// <summary>The versions in force at some point of [start, end).</summary>
+    public IEnumerable<ContractVersion> VersionsDuring(Instant start, Instant end)
+    {
+        for (var i = 0; i < Versions.Count; i++)
+        {
+            var from = Versions[i].StartsAt;
+            var until = i + 1 < Versions.Count ? Versions[i + 1].StartsAt : Instant.MaxValue;
+            if (from < end && until > start)
+            {
+                yield return Versions[i];
+            }
+        }
+    }
+}

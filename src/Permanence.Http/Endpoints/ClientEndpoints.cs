@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using NodaTime.Text;
+using Permanence.Core.Clients;
+using Permanence.Core.Common;
+using Permanence.Core.Configuration;
+using Permanence.Core.Security;
+
+namespace Permanence.Http.Endpoints;
+
+/// <summary>PUT and GET /clients/{clientId}: the contract configuration and its versions (DESIGN.md §5).</summary>
+public sealed class ClientEndpoints(ContractService contracts, RequestAuthorization authorization, ILogger<ClientEndpoints> logger)
+{
+    private static readonly ApiRole[] Admin = [ApiRole.Admin];
+    private const string SecretMask = "whsec_********";
+
+    public async Task<IResult> PutAsync(HttpRequest request, string clientId)
+    {
+        var auth = authorization.Authorize(request, Admin, clientId);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        if (!Identifiers.IsValidClientId(clientId))
+        {
+            return Problems.BadRequest("Invalid client id.", "clientId", "must be 1-64 lowercase letters, digits or inner hyphens");
+        }
+        var body = await HttpIo.ReadJsonAsync<ClientConfiguration>(request, request.HttpContext.RequestAborted);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+
+        var result = await contracts.PutAsync(clientId, body.Value!, request.HttpContext.RequestAborted);
+        switch (result)
+        {
+            case PutContractResult.Invalid invalid:
+                return Problems.Unprocessable(invalid.Errors);
+            case PutContractResult.Saved saved:
+                logger.LogInformation("Client {ClientId} configuration version {Version} effective {EffectiveFrom} saved by key {KeyId} (changed: {Changed})",
+                    clientId, saved.Version, saved.EffectiveFrom, auth.Principal!.KeyId, saved.Changed);
+                var response = new { clientId, version = saved.Version, effectiveFrom = LocalDatePattern.Iso.Format(saved.EffectiveFrom) };
+                var location = $"/api/clients/{clientId}";
+                return saved.ClientCreated ? Results.Created(location, response) : Results.Ok(response);
+            default:
+                throw new InvalidOperationException("Unexpected result.");
+        }
+    }
+
+    public async Task<IResult> GetAsync(HttpRequest request, string clientId)
+    {
+        var auth = authorization.Authorize(request, Admin, clientId);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        var history = await contracts.GetHistoryAsync(clientId, request.HttpContext.RequestAborted);
+        if (history is null)
+        {
+            return Problems.NotFound($"No client '{clientId}'.");
+        }
+        var now = contracts.Now;
+        var current = history.VersionAt(now) ?? history.Versions[0];
+        return Results.Ok(new
+        {
+            clientId,
+            version = current.Version,
+            effectiveFrom = LocalDatePattern.Iso.Format(current.EffectiveFrom),
+            inForce = current.StartsAt <= now,
+            configuration = MaskSecrets(current.Configuration),
+            versions = history.Versions.Select(v => new
+            {
+                version = v.Version,
+                effectiveFrom = LocalDatePattern.Iso.Format(v.EffectiveFrom),
+                storedAt = v.StoredAt?.ToDateTimeOffset(),
+                inForce = ReferenceEquals(v, history.VersionAt(now)),
+            }),
+        });
+    }
+
+    // Webhook secrets are write-only: an admin can replace them, never read them back.
+    private static ClientConfiguration MaskSecrets(ClientConfiguration configuration) => configuration with
+    {
+        Contacts = configuration.Contacts?.Select(c => c.Webhook is null ? c : c with { Webhook = c.Webhook with { Secret = SecretMask } }).ToList(),
+    };
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Permanence.Core.Clients;
+using Permanence.Core.Security;
+using Permanence.Http.Endpoints;
+using Permanence.Infrastructure;
+
+namespace Permanence.Http;
+
+public static class PermanenceServiceCollectionExtensions
+{
+    /// <summary>Everything both hosts share: options, adapters, core services and the HTTP endpoint handlers.</summary>
+    public static IServiceCollection AddPermanence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddPermanenceInfrastructure(configuration);
+        services.AddSingleton<ContractService>();
+        services.AddSingleton(sp => new ApiKeyRegistry(
+            sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients))));
+        services.AddSingleton<RequestAuthorization>();
+        services.AddSingleton<HealthEndpoints>();
+        services.AddSingleton<ClientEndpoints>();
+        return services;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Permanence.Infrastructure.Storage;
+
+/// <summary>Every table, container and queue name the code uses; infra/ and the tests check against these.</summary>
+public static class StorageNames
+{
+    public const string ContractsTable = "Contracts";
+    public const string NumbersTable = "PhoneNumbers";
+
+    public static readonly IReadOnlyList<string> Tables = [ContractsTable, NumbersTable];
+
+    public const string RawContainer = "raw";
+    public const string OutboxContainer = "outbox";
+    public const string ReportsContainer = "reports";
+    public const string ExportsContainer = "exports";
+
+    public static readonly IReadOnlyList<string> Containers = [RawContainer, OutboxContainer, ReportsContainer, ExportsContainer];
+
+    public const string RoutingQueue = "routing";
+}

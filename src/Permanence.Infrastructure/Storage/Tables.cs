@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using Azure.Data.Tables;
+
+namespace Permanence.Infrastructure.Storage;
+
+/// <summary>Table clients, each table created on first use (once per process).</summary>
+public sealed class Tables(TableServiceClient service)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+
+    public Task<TableClient> GetAsync(string name, CancellationToken cancellationToken) =>
+        _tables.GetOrAdd(name, n => new Lazy<Task<TableClient>>(() => CreateAsync(n, cancellationToken))).Value;
+
+    private async Task<TableClient> CreateAsync(string name, CancellationToken cancellationToken)
+    {
+        var client = service.GetTableClient(name);
+        try
+        {
+            await client.CreateIfNotExistsAsync(cancellationToken);
+        }
+        catch
+        {
+            _tables.TryRemove(name, out _);
+            throw;
+        }
+        return client;
+    }
+}
+
+/// <summary>Table properties hold at most 64 KiB (32K UTF-16 characters): long text is split across properties.</summary>
+public static class ChunkedText
+{
+    private const int ChunkLength = 30_000;
+    private const int MaxChunks = 30;
+
+    public static void Write(TableEntity entity, string prefix, string text)
+    {
+        var count = (text.Length + ChunkLength - 1) / ChunkLength;
+        if (count > MaxChunks)
+        {
+            throw new InvalidOperationException($"{prefix} is too large for one table entity.");
+        }
+        entity[$"{prefix}Chunks"] = count;
+        for (var i = 0; i < count; i++)
+        {
+            entity[$"{prefix}{i}"] = text.Substring(i * ChunkLength, Math.Min(ChunkLength, text.Length - i * ChunkLength));
+        }
+    }
+
+    public static string Read(TableEntity entity, string prefix)
+    {
+        var count = entity.GetInt32($"{prefix}Chunks") ?? 0;
+        return string.Concat(Enumerable.Range(0, count).Select(i => entity.GetString($"{prefix}{i}")));
+    }
+}
