@@ -2,7 +2,15 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using Permanence.Http;
 
-var builder = FunctionsApplication.CreateBuilder(args);
-builder.ConfigureFunctionsWebApplication();
-builder.Services.AddPermanence(builder.Configuration);
-builder.Build().Run();
+namespace Permanence.Functions;
+
+internal static class Program
+{
+    private static void Main(string[] args)
+    {
+        var builder = FunctionsApplication.CreateBuilder(args);
+        builder.ConfigureFunctionsWebApplication();
+        builder.Services.AddPermanence(builder.Configuration);
+        builder.Build().Run();
+    }
+}
