@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
-using Permanence.Http;
 
 namespace Permanence.Functions;
 
@@ -10,7 +9,7 @@ internal static class Program
     {
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
-        builder.Services.AddPermanence(builder.Configuration);
+        builder.Services.AddPermanenceFunctions(builder.Configuration);
         builder.Build().Run();
     }
 }

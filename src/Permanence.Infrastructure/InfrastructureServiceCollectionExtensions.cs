@@ -1,4 +1,7 @@
+using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,23 +22,33 @@ public static class InfrastructureServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PermanenceOptions>, PermanenceOptionsValidator>();
 
-        var storage = configuration.GetSection($"{PermanenceOptions.Section}:Storage").Get<StorageOptions>() ?? new StorageOptions();
+        // Clients are built from the validated options when first resolved, so every configuration source counts.
         services.AddAzureClients(clients =>
         {
-            if (storage.UsesConnectionString)
+            clients.AddClient<TableServiceClient, TableClientOptions>((options, credential, provider) =>
             {
-                clients.AddTableServiceClient(storage.ConnectionString);
-                clients.AddBlobServiceClient(storage.ConnectionString);
-                clients.AddQueueServiceClient(storage.ConnectionString);
-            }
-            else if (storage.TableServiceUri is not null && storage.BlobServiceUri is not null && storage.QueueServiceUri is not null)
+                var storage = provider.GetRequiredService<IOptions<PermanenceOptions>>().Value.Storage;
+                return storage.UsesConnectionString
+                    ? new TableServiceClient(storage.ConnectionString, options)
+                    : new TableServiceClient(new Uri(storage.TableServiceUri!), credential, options);
+            });
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((options, credential, provider) =>
             {
-                // Managed identity in Azure (AZURE_CLIENT_ID names the user-assigned identity).
-                clients.AddTableServiceClient(new Uri(storage.TableServiceUri));
-                clients.AddBlobServiceClient(new Uri(storage.BlobServiceUri));
-                clients.AddQueueServiceClient(new Uri(storage.QueueServiceUri));
-                clients.UseCredential(new DefaultAzureCredential());
-            }
+                var storage = provider.GetRequiredService<IOptions<PermanenceOptions>>().Value.Storage;
+                return storage.UsesConnectionString
+                    ? new BlobServiceClient(storage.ConnectionString, options)
+                    : new BlobServiceClient(new Uri(storage.BlobServiceUri!), credential, options);
+            });
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, credential, provider) =>
+            {
+                var storage = provider.GetRequiredService<IOptions<PermanenceOptions>>().Value.Storage;
+                options.MessageEncoding = QueueMessageEncoding.Base64;
+                return storage.UsesConnectionString
+                    ? new QueueServiceClient(storage.ConnectionString, options)
+                    : new QueueServiceClient(new Uri(storage.QueueServiceUri!), credential, options);
+            });
+            // Managed identity in Azure: AZURE_CLIENT_ID names the user-assigned identity.
+            clients.UseCredential(new DefaultAzureCredential());
             clients.ConfigureDefaults(o =>
             {
                 o.Retry.MaxRetries = 3;

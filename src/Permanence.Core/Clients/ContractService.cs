@@ -27,16 +27,15 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
     {
         var errors = new ValidationErrors();
         var compiled = ConfigurationValidator.Validate(clientId, configuration, errors);
-        if (compiled is not null)
+        // Ownership of the numbers is checked even when other fields are wrong, so that one 422 lists every problem.
+        var region = PhoneNumberNormalizer.RegionOf(configuration.Locale);
+        var numbers = configuration.Numbers ?? [];
+        for (var i = 0; i < numbers.Count; i++)
         {
-            // Ownership of the numbers is checked with the rest, so that one 422 lists every problem.
-            for (var i = 0; i < compiled.Numbers.Count; i++)
+            if (PhoneNumberNormalizer.TryNormalize(numbers[i], region) is { } e164 &&
+                await store.GetNumberOwnerAsync(e164, cancellationToken) is { } owner && owner != clientId)
             {
-                var owner = await store.GetNumberOwnerAsync(compiled.Numbers[i], cancellationToken);
-                if (owner is not null && owner != clientId)
-                {
-                    errors.Add($"numbers[{IndexOf(configuration, compiled.Numbers[i], compiled.Region)}]", "is already owned by another client");
-                }
+                errors.Add($"numbers[{i}]", "is already owned by another client");
             }
         }
         if (compiled is null || !errors.IsEmpty)

@@ -1,0 +1,91 @@
+# Shared by scripts/run.sh and scripts/test.sh. Sourced, not run.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+AZURITE_VERSION="3.37.0"
+TOOLS_DIR="$REPO_ROOT/.tools"
+AZURITE_BIN="$TOOLS_DIR/azurite/node_modules/.bin/azurite"
+DEV_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+log() { printf '[permanence] %s\n' "$*" >&2; }
+
+require() {
+  command -v "$1" >/dev/null 2>&1 || { log "missing prerequisite: $1 ($2)"; exit 2; }
+}
+
+ensure_prerequisites() {
+  require dotnet ".NET SDK 10"
+  require node "Node.js >= 20, for Azurite"
+  require npm "npm, for Azurite"
+}
+
+# Azurite from npm at a pinned version, under .tools/ (git-ignored).
+ensure_azurite() {
+  if [[ -x "$AZURITE_BIN" ]] && grep -q "\"version\": \"$AZURITE_VERSION\"" "$TOOLS_DIR/azurite/node_modules/azurite/package.json" 2>/dev/null; then
+    return
+  fi
+  log "installing azurite@$AZURITE_VERSION from npm into .tools/azurite"
+  mkdir -p "$TOOLS_DIR/azurite"
+  npm install --prefix "$TOOLS_DIR/azurite" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >&2
+}
+
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+connection_string() { # blobPort queuePort tablePort
+  printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;' \
+    "$DEV_ACCOUNT_KEY" "$1" "$2" "$3"
+}
+
+# start_azurite DATA_DIR BLOB QUEUE TABLE [--inMemoryPersistence]; sets AZURITE_PID.
+start_azurite() {
+  local dir="$1" blob="$2" queue="$3" table="$4"; shift 4
+  mkdir -p "$dir"
+  local location=(--location "$dir")
+  [[ " $* " == *" --inMemoryPersistence "* ]] && location=()
+  "$AZURITE_BIN" --silent --skipApiVersionCheck "${location[@]}" \
+    --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+    --blobPort "$blob" --queuePort "$queue" --tablePort "$table" "$@" >"$dir/azurite.log" 2>&1 &
+  AZURITE_PID=$!
+  local i
+  for i in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$table") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$blob") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$queue") 2>/dev/null; then
+      log "azurite listening (blob $blob, queue $queue, table $table), pid $AZURITE_PID"
+      return
+    fi
+    if ! kill -0 "$AZURITE_PID" 2>/dev/null; then
+      log "azurite exited early:"; cat "$dir/azurite.log" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  log "azurite did not start within 60 s"; exit 1
+}
+
+stop_pid() {
+  local pid="${1:-}"
+  [[ -z "$pid" ]] && return
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+}
+
+# DESIGN.md §2: the official Service Bus extension when the feed serves it, else the compat build (said on the console).
+detect_servicebus_mode() {
+  if dotnet restore "$REPO_ROOT/src/Permanence.Functions/Permanence.Functions.csproj" -p:ServiceBusExtension=official >/tmp/permanence-sb-restore.log 2>&1; then
+    SERVICEBUS_MODE=official
+    log "Service Bus extension: official package Microsoft.Azure.Functions.Worker.Extensions.ServiceBus restored"
+  else
+    SERVICEBUS_MODE=compat
+    log "Service Bus extension: the official package cannot be restored from this NuGet feed;"
+    log "  building with -p:ServiceBusExtension=compat (source-compatible attribute, not publishable)"
+  fi
+  export SERVICEBUS_MODE
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one command that runs every test: its own Azurite on free ports, every test project, Bicep build and
+# lint of infra/, then Azurite stopped. Exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+ensure_prerequisites
+ensure_azurite
+detect_servicebus_mode
+
+DATA_DIR="$(mktemp -d -t permanence-azurite-XXXXXX)"
+AZURITE_PID=""
+cleanup() {
+  stop_pid "$AZURITE_PID"
+  rm -rf "$DATA_DIR"
+}
+trap cleanup EXIT INT TERM
+
+BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port)
+start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
+export PERMANENCE_TEST_STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
+
+status=0
+log "building (ServiceBusExtension=$SERVICEBUS_MODE)"
+dotnet build Functions.sln -c Release -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo -v:q || status=$?
+
+if [[ $status -eq 0 ]]; then
+  for project in tests/*/*.csproj; do
+    log "testing $project"
+    dotnet test "$project" -c Release --no-build -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo \
+      --logger "console;verbosity=normal" || status=$?
+  done
+fi
+
+if [[ -x scripts/infra-check.sh ]] && ls infra/*.bicep >/dev/null 2>&1; then
+  log "building and linting infra/"
+  scripts/infra-check.sh || status=$?
+fi
+
+if [[ $status -eq 0 ]]; then log "all tests passed"; else log "FAILED (exit $status)"; fi
+exit $status

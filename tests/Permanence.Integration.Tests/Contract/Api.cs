@@ -1,0 +1,42 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Permanence.Integration.Tests.Contract;
+
+internal static class Api
+{
+    public static HttpRequestMessage Request(HttpMethod method, string path, string? key, JsonNode? json = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+        if (json is not null)
+        {
+            request.Content = new StringContent(json.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+        return request;
+    }
+
+    public static async Task<JsonObject> JsonAsync(this HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonNode>())!.AsObject();
+
+    public static async Task<JsonObject> ProblemAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.JsonAsync();
+    }
+
+    public static JsonObject Althea(string? number = null)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "althea.json")))!.AsObject();
+        json["numbers"] = new JsonArray(number ?? NewNumber());
+        return json;
+    }
+
+    /// <summary>A valid French geographic number no other test uses.</summary>
+    public static string NewNumber() => $"+33186{Random.Shared.Next(0, 1_000_000):D6}";
+}

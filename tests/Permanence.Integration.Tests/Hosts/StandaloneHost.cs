@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace Permanence.Integration.Tests.Hosts;
+
+/// <summary>Permanence.Standalone through ASP.NET Core's test server: its real composition, only storage swapped.</summary>
+public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApiHost
+{
+    private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+    });
+
+    public string Name => "Standalone";
+
+    public HttpClient CreateClient() => _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://127.0.0.1:7071") });
+
+    public IServiceProvider Services => _factory.Services;
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    public sealed class Factory : IApiHostFactory
+    {
+        public IApiHost Create(IDictionary<string, string?> settings) => new StandaloneHost(settings);
+    }
+}

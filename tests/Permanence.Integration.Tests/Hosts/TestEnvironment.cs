@@ -1,0 +1,52 @@
+namespace Permanence.Integration.Tests.Hosts;
+
+/// <summary>What the test command provides: the connection string of the Azurite it started.</summary>
+public static class TestEnvironment
+{
+    public const string StorageVariable = "PERMANENCE_TEST_STORAGE";
+
+    public static string StorageConnectionString =>
+        Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{StorageVariable} is not set: run the tests with scripts/test.sh, which starts Azurite and sets it.");
+
+    /// <summary>A connection string to a port nothing listens on: storage is unreachable.</summary>
+    public const string UnreachableStorage =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+
+    public static string NewClientId(string prefix = "c") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)];
+}
+
+/// <summary>The API keys every test host is configured with.</summary>
+public static class TestKeys
+{
+    public const string Admin = "test-admin-key-0000000000000000";
+    public const string Operator = "test-operator-key-0000000000000";
+    public const string Auditor = "test-auditor-key-00000000000000";
+    public const string ScopedAdmin = "test-scoped-admin-key-000000000";
+
+    /// <summary>The only client the scoped admin key may see.</summary>
+    public static readonly string ScopedClient = TestEnvironment.NewClientId("scoped");
+
+    public static Dictionary<string, string?> Settings(string storageConnectionString) => new()
+    {
+        ["Permanence:Storage:ConnectionString"] = storageConnectionString,
+        ["Permanence:PublicBaseUrl"] = "http://127.0.0.1:7071",
+        ["Permanence:Signing:Key"] = "test-signing-key-0123456789abcdef0123456789",
+        ["Permanence:Webhooks:AllowPrivateNetworks"] = "true",
+        ["Permanence:Aircall:Tokens:0"] = "test-aircall-token",
+        ["Permanence:ApiKeys:0:Key"] = Admin,
+        ["Permanence:ApiKeys:0:Role"] = "admin",
+        ["Permanence:ApiKeys:0:Clients:0"] = "*",
+        ["Permanence:ApiKeys:1:Key"] = Operator,
+        ["Permanence:ApiKeys:1:Role"] = "operator",
+        ["Permanence:ApiKeys:1:Clients:0"] = "*",
+        ["Permanence:ApiKeys:2:Key"] = Auditor,
+        ["Permanence:ApiKeys:2:Role"] = "auditor",
+        ["Permanence:ApiKeys:2:Clients:0"] = "*",
+        ["Permanence:ApiKeys:3:Key"] = ScopedAdmin,
+        ["Permanence:ApiKeys:3:Role"] = "admin",
+        ["Permanence:ApiKeys:3:Clients:0"] = ScopedClient,
+    };
+}
