@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Permanence.Http;
+using Permanence.Infrastructure;
 
 namespace Permanence.Functions;
 
@@ -8,5 +9,5 @@ namespace Permanence.Functions;
 public static class FunctionsComposition
 {
     public static IServiceCollection AddPermanenceFunctions(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddPermanence(configuration);
+        services.AddPermanence(configuration).AddServiceBusRoutingQueue();
 }

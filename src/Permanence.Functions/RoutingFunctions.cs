@@ -1,10 +1,35 @@
 using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
 
 namespace Permanence.Functions;
 
-public class RoutingFunctions
+public class RoutingFunctions(IRoutingCommandHandler handler, MessageService messages, ILogger<RoutingFunctions> logger)
 {
+    /// <summary>Routing commands from Service Bus queue "routing" (connection "ServiceBus", identity-based in Azure).</summary>
     [Function(nameof(Route))]
-    public Task Route([ServiceBusTrigger("routing", Connection = "ServiceBus")] ServiceBusReceivedMessage message) => Task.CompletedTask;
+    public async Task Route([ServiceBusTrigger("routing", Connection = "ServiceBus")] ServiceBusReceivedMessage message, CancellationToken cancellationToken)
+    {
+        var command = RoutingCommand.FromJson(message.Body.ToString());
+        if (command is null)
+        {
+            // Malformed: completing it would lose nothing useful; failing would only retry it to the dead-letter queue.
+            logger.LogError("Routing message {ServiceBusMessageId} is not a routing command; dropped", message.MessageId);
+            return;
+        }
+        await handler.HandleAsync(command, cancellationToken);
+    }
+
+    /// <summary>Every minute: enqueue the routing of messages whose command never reached the queue.</summary>
+    [Function(nameof(SweepRoutingOutbox))]
+    public async Task SweepRoutingOutbox([TimerTrigger("0 * * * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        var enqueued = await messages.SweepAsync(cancellationToken);
+        if (enqueued > 0)
+        {
+            logger.LogInformation("Routing outbox sweep enqueued {Count} messages", enqueued);
+        }
+    }
 }

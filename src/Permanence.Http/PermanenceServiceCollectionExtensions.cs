@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Permanence.Core.Calls;
 using Permanence.Core.Clients;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
 using Permanence.Core.Security;
 using Permanence.Http.Endpoints;
 using Permanence.Infrastructure;
@@ -15,11 +18,18 @@ public static class PermanenceServiceCollectionExtensions
     {
         services.AddPermanenceInfrastructure(configuration);
         services.AddSingleton<ContractService>();
+        services.AddSingleton<ClientDirectory>();
+        services.AddSingleton<CallIngestionService>();
+        services.AddSingleton<MessageService>();
+        services.AddSingleton<IRoutingCommandHandler, RoutingCommandReceiver>();
         services.AddSingleton(sp => new ApiKeyRegistry(
             sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients))));
         services.AddSingleton<RequestAuthorization>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<ClientEndpoints>();
+        services.AddSingleton<TelephonyEndpoints>();
+        services.AddSingleton<CallEndpoints>();
+        services.AddSingleton<MessageEndpoints>();
         return services;
     }
 }

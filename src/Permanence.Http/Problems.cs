@@ -33,6 +33,9 @@ public static class Problems
         title: "Bad Request",
         statusCode: StatusCodes.Status400BadRequest);
 
+    public static IResult BadRequestFields(string detail, ValidationErrors errors) =>
+        Results.ValidationProblem(errors.ToDictionary(), detail: detail, title: "Bad Request", statusCode: StatusCodes.Status400BadRequest);
+
     public static IResult Unprocessable(ValidationErrors errors, string detail = "The request has invalid fields; every problem is listed.") =>
         Results.ValidationProblem(errors.ToDictionary(), detail: detail, title: "Unprocessable Content", statusCode: StatusCodes.Status422UnprocessableEntity);
 

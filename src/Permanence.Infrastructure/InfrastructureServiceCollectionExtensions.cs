@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Azure.Messaging.ServiceBus;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
@@ -7,7 +8,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Permanence.Core.Calls;
 using Permanence.Core.Clients;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
+using Permanence.Infrastructure.Calls;
+using Permanence.Infrastructure.Messages;
+using Permanence.Infrastructure.Routing;
+using Permanence.Infrastructure.Telephony;
 using Permanence.Infrastructure.Storage;
 
 namespace Permanence.Infrastructure;
@@ -60,6 +68,35 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<Tables>();
         services.AddSingleton<IContractStore, TableContractStore>();
         services.AddSingleton<IStorageHealthProbe, StorageHealthProbe>();
+        services.AddSingleton<ICallStore, TableCallStore>();
+        services.AddSingleton<IRawArchive, BlobRawArchive>();
+        services.AddSingleton<IMessageStore, TableMessageStore>();
+        services.AddSingleton<TwilioSignature>();
+        services.AddSingleton<StorageRoutingQueue>();
+        services.TryAddSingleton<IRoutingQueue>(sp => sp.GetRequiredService<StorageRoutingQueue>());
+        return services;
+    }
+
+    /// <summary>The Functions host routes through Service Bus queue "routing" instead of the Storage queue.</summary>
+    public static IServiceCollection AddServiceBusRoutingQueue(this IServiceCollection services)
+    {
+        services.AddAzureClients(clients =>
+            clients.AddClient<ServiceBusClient, ServiceBusClientOptions>((options, credential, provider) =>
+            {
+                var serviceBus = provider.GetRequiredService<IOptions<PermanenceOptions>>().Value.ServiceBus;
+                if (!string.IsNullOrWhiteSpace(serviceBus.ConnectionString))
+                {
+                    return new ServiceBusClient(serviceBus.ConnectionString, options);
+                }
+                if (!string.IsNullOrWhiteSpace(serviceBus.FullyQualifiedNamespace))
+                {
+                    return new ServiceBusClient(serviceBus.FullyQualifiedNamespace, credential, options);
+                }
+                throw new InvalidOperationException("Set Permanence:ServiceBus:FullyQualifiedNamespace or Permanence:ServiceBus:ConnectionString.");
+            }));
+        services.TryAddSingleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(StorageNames.RoutingQueue));
+        services.RemoveAll<IRoutingQueue>();
+        services.AddSingleton<IRoutingQueue, ServiceBusRoutingQueue>();
         return services;
     }
 }

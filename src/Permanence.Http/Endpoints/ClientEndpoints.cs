@@ -9,7 +9,7 @@ using Permanence.Core.Security;
 namespace Permanence.Http.Endpoints;
 
 /// <summary>PUT and GET /clients/{clientId}: the contract configuration and its versions (DESIGN.md §5).</summary>
-public sealed class ClientEndpoints(ContractService contracts, RequestAuthorization authorization, ILogger<ClientEndpoints> logger)
+public sealed class ClientEndpoints(ContractService contracts, ClientDirectory directory, RequestAuthorization authorization, ILogger<ClientEndpoints> logger)
 {
     private static readonly ApiRole[] Admin = [ApiRole.Admin];
     private const string SecretMask = "whsec_********";
@@ -37,8 +37,9 @@ public sealed class ClientEndpoints(ContractService contracts, RequestAuthorizat
             case PutContractResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
             case PutContractResult.Saved saved:
+                directory.Evict(clientId);
                 logger.LogInformation("Client {ClientId} configuration version {Version} effective {EffectiveFrom} saved by key {KeyId} (changed: {Changed})",
-                    clientId, saved.Version, saved.EffectiveFrom, auth.Principal!.KeyId, saved.Changed);
+                    clientId, saved.Version, LocalDatePattern.Iso.Format(saved.EffectiveFrom), auth.Principal!.KeyId, saved.Changed);
                 var response = new { clientId, version = saved.Version, effectiveFrom = LocalDatePattern.Iso.Format(saved.EffectiveFrom) };
                 var location = $"/api/clients/{clientId}";
                 return saved.ClientCreated ? Results.Created(location, response) : Results.Ok(response);

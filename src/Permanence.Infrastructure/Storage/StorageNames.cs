@@ -5,8 +5,11 @@ public static class StorageNames
 {
     public const string ContractsTable = "Contracts";
     public const string NumbersTable = "PhoneNumbers";
+    public const string CallsTable = "Calls";
+    public const string MessagesTable = "Messages";
+    public const string RoutingOutboxTable = "RoutingOutbox";
 
-    public static readonly IReadOnlyList<string> Tables = [ContractsTable, NumbersTable];
+    public static readonly IReadOnlyList<string> Tables = [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Reflection;
+using Azure.Messaging.ServiceBus;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
@@ -30,12 +31,17 @@ public sealed class FunctionsHost : IApiHost
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddPermanenceFunctions(configuration);
+        services.AddSingleton<ServiceBusSender>(ServiceBusSender);
+        TestInfrastructure.Apply(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         // What ValidateOnStart does under a real host.
         _ = _services.GetRequiredService<IOptions<Permanence.Infrastructure.PermanenceOptions>>().Value;
     }
 
     public string Name => "Functions";
+
+    /// <summary>Where the Functions host's routing queue sends (the Service Bus adapter at its SDK boundary).</summary>
+    public RecordingServiceBusSender ServiceBusSender { get; } = new();
 
     public IServiceProvider Services => _services;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 
 namespace Permanence.Integration.Tests.Hosts;
@@ -11,6 +12,7 @@ public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApi
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        builder.ConfigureTestServices(TestInfrastructure.Apply);
     });
 
     public string Name => "Standalone";

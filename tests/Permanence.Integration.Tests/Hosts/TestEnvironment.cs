@@ -25,6 +25,9 @@ public static class TestKeys
     public const string Operator = "test-operator-key-0000000000000";
     public const string Auditor = "test-auditor-key-00000000000000";
     public const string ScopedAdmin = "test-scoped-admin-key-000000000";
+    public const string ScopedOperator = "test-scoped-operator-key-000000";
+    public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
+    public const string AircallToken = "test-aircall-token";
 
     /// <summary>The only client the scoped admin key may see.</summary>
     public static readonly string ScopedClient = TestEnvironment.NewClientId("scoped");
@@ -36,6 +39,8 @@ public static class TestKeys
         ["Permanence:Signing:Key"] = "test-signing-key-0123456789abcdef0123456789",
         ["Permanence:Webhooks:AllowPrivateNetworks"] = "true",
         ["Permanence:Aircall:Tokens:0"] = "test-aircall-token",
+        ["Permanence:Twilio:AuthToken"] = TwilioAuthToken,
+        ["Permanence:Standalone:BackgroundWorkers"] = "false",
         ["Permanence:ApiKeys:0:Key"] = Admin,
         ["Permanence:ApiKeys:0:Role"] = "admin",
         ["Permanence:ApiKeys:0:Clients:0"] = "*",
@@ -48,5 +53,8 @@ public static class TestKeys
         ["Permanence:ApiKeys:3:Key"] = ScopedAdmin,
         ["Permanence:ApiKeys:3:Role"] = "admin",
         ["Permanence:ApiKeys:3:Clients:0"] = ScopedClient,
+        ["Permanence:ApiKeys:4:Key"] = ScopedOperator,
+        ["Permanence:ApiKeys:4:Role"] = "operator",
+        ["Permanence:ApiKeys:4:Clients:0"] = ScopedClient,
     };
 }

@@ -1,0 +1,202 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using NodaTime.Text;
+using Permanence.Core.Clients;
+using Permanence.Core.Common;
+using Permanence.Core.Routing;
+using Permanence.Core.Security;
+
+namespace Permanence.Core.Messages;
+
+public abstract record AcceptMessageResult
+{
+    public sealed record Accepted(Message Message, bool Replayed) : AcceptMessageResult;
+
+    public sealed record Invalid(ValidationErrors Errors) : AcceptMessageResult;
+
+    public sealed record Forbidden : AcceptMessageResult;
+
+    public sealed record IdempotencyConflict : AcceptMessageResult;
+}
+
+/// <summary>
+/// Accepts operators' messages (DESIGN.md §7) and hands each to routing exactly once in effect: an outbox
+/// marker, then the message, then the routing command; a crash or a failed enqueue in between leaves the
+/// marker, and <see cref="SweepAsync"/> enqueues later.
+/// </summary>
+public sealed class MessageService(
+    IMessageStore messages,
+    IRoutingQueue queue,
+    ClientDirectory clients,
+    TimeProvider time,
+    ILogger<MessageService> logger)
+{
+    /// <summary>How long a marker may wait before the sweeper takes over (the request that wrote it is done by then).</summary>
+    public static readonly Duration SweepGrace = Duration.FromMinutes(1);
+
+    /// <summary>A marker without a message this old belongs to a write that never happened.</summary>
+    public static readonly Duration AbandonedAfter = Duration.FromMinutes(15);
+
+    public async Task<AcceptMessageResult> AcceptAsync(MessageInput input, ApiPrincipal principal, string? idempotencyKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (!Identifiers.IsValidClientId(input.ClientId))
+        {
+            errors.Add("clientId", "is required: 1-64 lowercase letters, digits or inner hyphens");
+        }
+        else if (!principal.CanAccess(input.ClientId!))
+        {
+            return new AcceptMessageResult.Forbidden();
+        }
+        if (string.IsNullOrWhiteSpace(input.Scenario))
+        {
+            errors.Add("scenario", "is required");
+        }
+        else if (!Identifiers.IsValidExternalId(input.Scenario))
+        {
+            errors.Add("scenario", "must be letters, digits, '.', '_', ':' or '-'");
+        }
+        if (input.CallId is not null && !IsCallReference(input.CallId))
+        {
+            errors.Add("callId", "must be provider:callId, such as aircall:1234567");
+        }
+        if (input.OperatorId is not null && !Identifiers.IsValidExternalId(input.OperatorId))
+        {
+            errors.Add("operatorId", "must be letters, digits, '.', '_', ':' or '-'");
+        }
+        foreach (var name in (input.Fields ?? []).Keys)
+        {
+            if (!Identifiers.IsValidExternalId(name))
+            {
+                errors.Add("fields", $"field names must be letters, digits, '.', '_', ':' or '-'");
+            }
+        }
+        Instant takenAt = default;
+        var parsed = InstantPattern.ExtendedIso.Parse(input.TakenAt ?? "");
+        if (parsed.Success)
+        {
+            takenAt = parsed.Value;
+        }
+        else
+        {
+            errors.Add("takenAt", "is required: an ISO-8601 UTC timestamp such as 2026-10-05T19:42:10Z");
+        }
+        if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200))
+        {
+            errors.Add("Idempotency-Key", "must be 1 to 200 characters");
+        }
+        var history = errors.Contains("clientId") ? null : await clients.GetHistoryAsync(input.ClientId!, cancellationToken);
+        if (history is null && !errors.Contains("clientId"))
+        {
+            errors.Add("clientId", "is not a known client");
+        }
+        if (!errors.IsEmpty)
+        {
+            return new AcceptMessageResult.Invalid(errors);
+        }
+
+        var version = history!.VersionAt(takenAt) ?? history.Versions[0];
+        var qualified = MessageQualifier.Qualify(version, input);
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var message = new Message
+        {
+            Id = idempotencyKey is null ? $"msg-{Guid.CreateVersion7():N}" : $"msg-{Digest($"{principal.KeyId}\n{idempotencyKey}")[..32]}",
+            ClientId = input.ClientId!,
+            CallId = input.CallId,
+            Scenario = input.Scenario!,
+            Caller = input.Caller is null ? null : input.Caller with { Phone = qualified.CallerPhoneE164 ?? input.Caller.Phone },
+            Fields = input.Fields ?? [],
+            Text = input.Text,
+            OperatorId = input.OperatorId,
+            TakenAt = takenAt,
+            ReceivedAt = now,
+            Priority = qualified.Priority,
+            Qualification = qualified.Qualification,
+            ConfigurationVersion = version.Version,
+            RequestHash = Digest(body.Span),
+            SubmittedBy = principal.KeyId,
+            RoutingState = RoutingState.Pending,
+        };
+
+        await messages.AddPendingRoutingAsync(message.Id, message.ClientId, now, cancellationToken);
+        if (await messages.AddAsync(message, cancellationToken) == AddOutcome.AlreadyExists)
+        {
+            var first = await messages.GetAsync(message.Id, cancellationToken)
+                ?? throw new InvalidOperationException("A message reported as existing could not be read.");
+            if (first.RoutingState == RoutingState.Enqueued)
+            {
+                await messages.RemovePendingRoutingAsync(message.Id, cancellationToken);
+            }
+            return first.RequestHash == message.RequestHash
+                ? new AcceptMessageResult.Accepted(first, Replayed: true)
+                : new AcceptMessageResult.IdempotencyConflict();
+        }
+
+        logger.LogInformation("Message {MessageId} accepted for client {ClientId}: priority {Priority}, complete {Complete}",
+            message.Id, message.ClientId, message.Priority, message.Qualification.Complete);
+        await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken);
+        return new AcceptMessageResult.Accepted(message with { RoutingState = RoutingState.Enqueued }, Replayed: false);
+    }
+
+    public Task<Message?> GetAsync(string id, CancellationToken cancellationToken) =>
+        Identifiers.IsValidExternalId(id) ? messages.GetAsync(id, cancellationToken) : Task.FromResult<Message?>(null);
+
+    /// <summary>Enqueues the routing of every message whose marker outlived <see cref="SweepGrace"/>; returns how many.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var enqueued = 0;
+        foreach (var pending in await messages.ListPendingRoutingAsync(now - SweepGrace, 500, cancellationToken))
+        {
+            var message = await messages.GetAsync(pending.MessageId, cancellationToken);
+            if (message is null)
+            {
+                if (now - pending.Since > AbandonedAfter)
+                {
+                    await messages.RemovePendingRoutingAsync(pending.MessageId, cancellationToken);
+                }
+                continue;
+            }
+            if (message.RoutingState == RoutingState.Enqueued)
+            {
+                await messages.RemovePendingRoutingAsync(pending.MessageId, cancellationToken);
+                continue;
+            }
+            if (await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken))
+            {
+                logger.LogInformation("Sweeper enqueued routing of message {MessageId} pending since {Since}", message.Id, pending.Since);
+                enqueued++;
+            }
+        }
+        return enqueued;
+    }
+
+    private async Task<bool> TryEnqueueAsync(string messageId, string clientId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.EnqueueAsync(new RoutingCommand(RoutingCommand.Route, clientId, messageId, Step: 0, Attempt: 0), TimeSpan.Zero, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The message is stored and its marker stays: the sweeper enqueues it later. Nothing is lost.
+            logger.LogWarning(e, "Enqueueing routing of message {MessageId} failed; the sweeper will retry", messageId);
+            return false;
+        }
+        await messages.SetRoutingStateAsync(messageId, RoutingState.Enqueued, cancellationToken);
+        await messages.RemovePendingRoutingAsync(messageId, cancellationToken);
+        return true;
+    }
+
+    private static bool IsCallReference(string value)
+    {
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && Identifiers.IsValidClientId(value[..colon]) && Identifiers.IsValidExternalId(value[(colon + 1)..]);
+    }
+
+    private static string Digest(string value) => Digest(Encoding.UTF8.GetBytes(value));
+
+    private static string Digest(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

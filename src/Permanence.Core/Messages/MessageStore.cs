@@ -1,0 +1,28 @@
+using NodaTime;
+
+namespace Permanence.Core.Messages;
+
+public enum AddOutcome
+{
+    Added,
+    AlreadyExists,
+}
+
+/// <summary>Port: messages, and the outbox of messages whose routing command may not be on the queue yet.</summary>
+public interface IMessageStore
+{
+    Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken);
+
+    Task<Message?> GetAsync(string id, CancellationToken cancellationToken);
+
+    Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken);
+
+    /// <summary>Records that the message's routing command is owed (written before the message itself).</summary>
+    Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken);
+
+    Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<PendingRouting>> ListPendingRoutingAsync(Instant olderThan, int max, CancellationToken cancellationToken);
+}
+
+public sealed record PendingRouting(string MessageId, string ClientId, Instant Since);

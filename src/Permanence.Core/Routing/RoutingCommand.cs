@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Permanence.Core.Clients;
+
+namespace Permanence.Core.Routing;
+
+/// <summary>A routing queue message: identifiers only (claim check), never personal data (DESIGN.md §2).</summary>
+public sealed record RoutingCommand(string Kind, string ClientId, string MessageId, int Step, int Attempt)
+{
+    public const string Route = "route";
+
+    /// <summary>Stable per (message, kind, step, attempt): Service Bus duplicate detection drops a second send.</summary>
+    public string DeduplicationId => $"{MessageId}:{Kind}:{Step}:{Attempt}";
+
+    public string ToJson() => JsonSerializer.Serialize(this, ContractService.Json);
+
+    public static RoutingCommand? FromJson(string json)
+    {
+        try
+        {
+            var command = JsonSerializer.Deserialize<RoutingCommand>(json, ContractService.Json);
+            return command is { Kind: not null, ClientId: not null, MessageId: not null } ? command : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Port: the routing queue (Service Bus queue "routing" in Azure, Storage queue "routing" standalone).</summary>
+public interface IRoutingQueue
+{
+    Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken);
+}
+
+/// <summary>Handles a command taken from the routing queue.</summary>
+public interface IRoutingCommandHandler
+{
+    Task HandleAsync(RoutingCommand command, CancellationToken cancellationToken);
+}

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using Permanence.Core.Calls;
+using Permanence.Core.Clients;
+using Permanence.Core.Common;
+using Permanence.Core.Security;
+
+namespace Permanence.Http.Endpoints;
+
+/// <summary>POST /calls (one normalised record or an array of up to 1,000) and GET /calls/{provider}/{callId}.</summary>
+public sealed class CallEndpoints(
+    CallIngestionService ingestion,
+    IRawArchive archive,
+    RequestAuthorization authorization,
+    TimeProvider time,
+    ILogger<CallEndpoints> logger)
+{
+    public const int MaxBatch = 1000;
+    private static readonly ApiRole[] Roles = [ApiRole.Operator, ApiRole.Admin];
+
+    public async Task<IResult> PostAsync(HttpRequest request)
+    {
+        var auth = authorization.Authorize(request, Roles);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        if (!HttpIo.IsJson(request))
+        {
+            return Problems.UnsupportedMediaType("application/json");
+        }
+        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Body);
+        }
+        catch (JsonException)
+        {
+            return Problems.BadRequest("The body is not valid JSON.", "body", "is malformed");
+        }
+        using (document)
+        {
+            var cancellationToken = request.HttpContext.RequestAborted;
+            var principal = auth.Principal!;
+            var receivedAt = Instant.FromDateTimeOffset(time.GetUtcNow());
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var mapped = Map(document.RootElement, "");
+                if (mapped is PayloadResult.Invalid invalid)
+                {
+                    return Problems.Unprocessable(invalid.Errors);
+                }
+                await archive.ArchiveAsync("calls", body.Body!, "application/json", receivedAt, cancellationToken);
+                var observation = ((PayloadResult.Accepted)mapped).Observation;
+                return ToHttp(await ingestion.IngestAsync(observation, principal.CanAccess, cancellationToken), logger);
+            }
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return Problems.BadRequest("Send a call record or an array of them.", "body", "must be an object or an array");
+            }
+            var items = document.RootElement.EnumerateArray().ToList();
+            if (items.Count == 0 || items.Count > MaxBatch)
+            {
+                return Problems.BadRequest($"An array holds 1 to {MaxBatch} call records.", "body", $"must hold 1 to {MaxBatch} items");
+            }
+
+            // Each item is judged alone (207-style): valid items are stored even when others are refused.
+            var results = new object[items.Count];
+            var archived = false;
+            for (var i = 0; i < items.Count; i++)
+            {
+                var mapped = Map(items[i], "");
+                if (mapped is PayloadResult.Invalid invalid)
+                {
+                    results[i] = new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = invalid.Errors.ToDictionary() };
+                    continue;
+                }
+                if (!archived)
+                {
+                    await archive.ArchiveAsync("calls", body.Body!, "application/json", receivedAt, cancellationToken);
+                    archived = true;
+                }
+                var observation = ((PayloadResult.Accepted)mapped).Observation;
+                results[i] = await ingestion.IngestAsync(observation, principal.CanAccess, cancellationToken) switch
+                {
+                    CallIngestResult.Stored stored => new
+                    {
+                        index = i,
+                        status = stored.Matched ? StatusCodes.Status200OK : StatusCodes.Status202Accepted,
+                        provider = stored.Record.Provider,
+                        callId = stored.Record.CallId,
+                        clientId = stored.Record.ClientId,
+                    },
+                    CallIngestResult.Invalid refused => new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = refused.Errors.ToDictionary() },
+                    CallIngestResult.Forbidden => (object)new { index = i, status = StatusCodes.Status403Forbidden },
+                    _ => throw new InvalidOperationException("Unexpected ingestion result."),
+                };
+            }
+            return Results.Json(new { results }, statusCode: StatusCodes.Status207MultiStatus);
+        }
+    }
+
+    public async Task<IResult> GetAsync(HttpRequest request, string provider, string callId)
+    {
+        var auth = authorization.Authorize(request, Roles);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        if (!Identifiers.IsValidClientId(provider) || !Identifiers.IsValidExternalId(callId))
+        {
+            return Problems.BadRequest("Invalid call reference.", "callId", "provider and call id must be safe identifiers");
+        }
+        var found = await ingestion.GetAsync(provider, callId, request.HttpContext.RequestAborted);
+        if (found is not { } value)
+        {
+            return Problems.NotFound($"No call {provider}:{callId}.");
+        }
+        var (record, band) = value;
+        // Unmatched calls belong to no client: only keys scoped to every client may read them.
+        var allowed = record.ClientId is null ? auth.Principal!.AllClients : auth.Principal!.CanAccess(record.ClientId);
+        return allowed ? Results.Ok(CallJson.From(record, band)) : Problems.Forbidden("This API key is not scoped to this call's client.");
+    }
+
+    internal static IResult ToHttp(CallIngestResult result, ILogger logger)
+    {
+        switch (result)
+        {
+            case CallIngestResult.Stored stored:
+                logger.LogInformation("Call {Provider}:{CallId} merged, client {ClientId}, outcome {Outcome}",
+                    stored.Record.Provider, stored.Record.CallId, stored.Record.ClientId ?? "(unmatched)", stored.Record.Outcome);
+                var json = CallJson.From(stored.Record, band: null);
+                return stored.Matched ? Results.Ok(json) : Results.Json(json, statusCode: StatusCodes.Status202Accepted);
+            case CallIngestResult.Invalid invalid:
+                return Problems.Unprocessable(invalid.Errors);
+            case CallIngestResult.Forbidden:
+                return Problems.Forbidden("This API key is not scoped to this call's client.");
+            default:
+                throw new InvalidOperationException("Unexpected ingestion result.");
+        }
+    }
+
+    private static PayloadResult Map(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            var errors = new ValidationErrors();
+            errors.Add(path.Length == 0 ? "body" : path, "must be a call record object");
+            return new PayloadResult.Invalid(errors);
+        }
+        try
+        {
+            var input = element.Deserialize<CallRecordInput>(ContractService.Json)!;
+            return input.Map(path);
+        }
+        catch (JsonException e)
+        {
+            var errors = new ValidationErrors();
+            errors.Add(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.'), "is of the wrong type");
+            return new PayloadResult.Invalid(errors);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Http;
+using NodaTime.Text;
+using Permanence.Core.Configuration;
+using Permanence.Core.Messages;
+using Permanence.Core.Security;
+
+namespace Permanence.Http.Endpoints;
+
+/// <summary>POST /messages and GET /messages/{id} (DESIGN.md §7).</summary>
+public sealed class MessageEndpoints(MessageService messages, RequestAuthorization authorization)
+{
+    private static readonly ApiRole[] Submitters = [ApiRole.Operator];
+    private static readonly ApiRole[] Readers = [ApiRole.Operator, ApiRole.Admin];
+
+    public async Task<IResult> PostAsync(HttpRequest request)
+    {
+        var auth = authorization.Authorize(request, Submitters);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        var body = await HttpIo.ReadJsonAsync<MessageInput>(request, request.HttpContext.RequestAborted);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var idempotencyKey = request.Headers.TryGetValue("Idempotency-Key", out var header) ? header.ToString() : null;
+        var result = await messages.AcceptAsync(body.Value!, auth.Principal!, idempotencyKey, body.Raw, request.HttpContext.RequestAborted);
+        switch (result)
+        {
+            case AcceptMessageResult.Accepted accepted:
+                if (accepted.Replayed)
+                {
+                    request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+                var message = accepted.Message;
+                return Results.Accepted($"/api/messages/{message.Id}", new
+                {
+                    id = message.Id,
+                    priority = message.Priority.ToWire(),
+                    qualification = QualificationJson(message.Qualification),
+                });
+            case AcceptMessageResult.Invalid invalid:
+                return Problems.Unprocessable(invalid.Errors);
+            case AcceptMessageResult.Forbidden:
+                return Problems.Forbidden("This API key is not scoped to this client.");
+            case AcceptMessageResult.IdempotencyConflict:
+                return Results.Problem(
+                    title: "Idempotency-Key reused",
+                    detail: "This Idempotency-Key was already used with a different request body.",
+                    statusCode: StatusCodes.Status422UnprocessableEntity);
+            default:
+                throw new InvalidOperationException("Unexpected result.");
+        }
+    }
+
+    public async Task<IResult> GetAsync(HttpRequest request, string id)
+    {
+        var auth = authorization.Authorize(request, Readers);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        var message = await messages.GetAsync(id, request.HttpContext.RequestAborted);
+        if (message is null)
+        {
+            return Problems.NotFound($"No message '{id}'.");
+        }
+        if (!auth.Principal!.CanAccess(message.ClientId))
+        {
+            return Problems.Forbidden("This API key is not scoped to this message's client.");
+        }
+        return Results.Ok(new
+        {
+            id = message.Id,
+            clientId = message.ClientId,
+            callId = message.CallId,
+            scenario = message.Scenario,
+            caller = message.Caller,
+            fields = message.Fields,
+            text = message.Text,
+            operatorId = message.OperatorId,
+            takenAt = InstantPattern.ExtendedIso.Format(message.TakenAt),
+            receivedAt = InstantPattern.ExtendedIso.Format(message.ReceivedAt),
+            priority = message.Priority.ToWire(),
+            qualification = QualificationJson(message.Qualification),
+            configurationVersion = message.ConfigurationVersion,
+            routing = message.RoutingState == RoutingState.Enqueued ? "enqueued" : "pending",
+            deliveries = Array.Empty<object>(),
+            acknowledgements = Array.Empty<object>(),
+        });
+    }
+
+    private static object QualificationJson(Qualification qualification) => new
+    {
+        complete = qualification.Complete,
+        missing = qualification.Missing,
+        invalid = qualification.Invalid,
+    };
+}

@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Permanence.Core.Calls;
+using Permanence.Infrastructure;
+using Permanence.Infrastructure.Telephony;
+
+namespace Permanence.Http.Endpoints;
+
+/// <summary>Provider webhooks: Twilio Voice status callbacks and Aircall call events (DESIGN.md §4, §6).</summary>
+public sealed class TelephonyEndpoints(
+    CallIngestionService ingestion,
+    IRawArchive archive,
+    TwilioSignature twilio,
+    IOptions<PermanenceOptions> options,
+    TimeProvider time,
+    ILogger<TelephonyEndpoints> logger)
+{
+    public async Task<IResult> TwilioAsync(HttpRequest request)
+    {
+        if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.UnsupportedMediaType("application/x-www-form-urlencoded");
+        }
+        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Body!))
+            .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var pathAndQuery = request.Path.Value + request.QueryString.Value;
+        if (!twilio.IsValid(pathAndQuery, form, request.Headers["X-Twilio-Signature"].ToString()))
+        {
+            logger.LogWarning("Twilio callback refused: missing or invalid X-Twilio-Signature");
+            return Problems.Forbidden("X-Twilio-Signature is missing or does not match this request.");
+        }
+        var receivedAt = Now();
+        return await IngestAsync("twilio", TwilioVoicePayload.Map(form, receivedAt), body.Body!, "application/x-www-form-urlencoded", receivedAt, request.HttpContext.RequestAborted);
+    }
+
+    public async Task<IResult> AircallAsync(HttpRequest request)
+    {
+        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
+        if (body.Problem is not null)
+        {
+            return body.Problem;
+        }
+        if (!HttpIo.IsJson(request))
+        {
+            return Problems.UnsupportedMediaType("application/json");
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Body);
+        }
+        catch (JsonException)
+        {
+            return Problems.BadRequest("The body is not valid JSON.", "body", "is malformed");
+        }
+        using (document)
+        {
+            if (!IsKnownAircallToken(AircallPayload.Token(document.RootElement)))
+            {
+                logger.LogWarning("Aircall webhook refused: missing or unknown token");
+                return Problems.Forbidden("The webhook token is missing or unknown.");
+            }
+            var receivedAt = Now();
+            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement), body.Body!, "application/json", receivedAt, request.HttpContext.RequestAborted);
+        }
+    }
+
+    private async Task<IResult> IngestAsync(string source, PayloadResult payload, byte[] body, string contentType, Instant receivedAt, CancellationToken cancellationToken)
+    {
+        switch (payload)
+        {
+            case PayloadResult.Invalid invalid:
+                return Problems.BadRequestFields("The webhook payload is invalid.", invalid.Errors);
+            case PayloadResult.Ignored ignored:
+                await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
+                logger.LogInformation("{Source} webhook accepted and ignored: {Reason}", source, ignored.Reason);
+                return Results.Ok(new { ignored = true, reason = ignored.Reason });
+            case PayloadResult.Accepted accepted:
+                await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
+                var result = await ingestion.IngestAsync(accepted.Observation, static _ => true, cancellationToken);
+                return CallEndpoints.ToHttp(result, logger);
+            default:
+                throw new InvalidOperationException("Unexpected payload result.");
+        }
+    }
+
+    private bool IsKnownAircallToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return false;
+        }
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        var known = false;
+        foreach (var candidate in options.Value.Aircall.Tokens)
+        {
+            known |= CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
+        }
+        return known;
+    }
+
+    private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());
+}

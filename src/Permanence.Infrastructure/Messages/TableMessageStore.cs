@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using NodaTime;
+using Permanence.Core.Clients;
+using Permanence.Core.Messages;
+using Permanence.Infrastructure.Storage;
+
+namespace Permanence.Infrastructure.Messages;
+
+/// <summary>
+/// Messages in table "Messages" (PK = message id) with the document as JSON; the routing outbox in table
+/// "RoutingOutbox" (one partition, so the sweeper's scan is a single-partition query).
+/// </summary>
+public sealed class TableMessageStore(Tables tables) : IMessageStore
+{
+    private const string MessageRow = "message";
+    private const string OutboxPartition = "pending";
+
+    public async Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
+        var entity = new TableEntity(message.Id, MessageRow)
+        {
+            ["ClientId"] = message.ClientId,
+            ["TakenAt"] = message.TakenAt.ToDateTimeOffset(),
+            ["Priority"] = message.Priority.ToString(),
+            ["Complete"] = message.Qualification.Complete,
+            ["RoutingState"] = message.RoutingState.ToString(),
+        };
+        ChunkedText.Write(entity, "Json", JsonSerializer.Serialize(message with { RoutingState = RoutingState.Pending }, StoredJson.Options));
+        try
+        {
+            await table.AddEntityAsync(entity, cancellationToken);
+            return AddOutcome.Added;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return AddOutcome.AlreadyExists;
+        }
+    }
+
+    public async Task<Message?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
+        var entity = await table.GetEntityIfExistsAsync<TableEntity>(id, MessageRow, cancellationToken: cancellationToken);
+        if (!entity.HasValue)
+        {
+            return null;
+        }
+        var message = JsonSerializer.Deserialize<Message>(ChunkedText.Read(entity.Value!, "Json"), StoredJson.Options)!;
+        return message with
+        {
+            RoutingState = Enum.TryParse<RoutingState>(entity.Value!.GetString("RoutingState"), out var state) ? state : RoutingState.Pending,
+        };
+    }
+
+    public async Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
+        await table.UpdateEntityAsync(new TableEntity(id, MessageRow) { ["RoutingState"] = state.ToString() }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    public async Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.RoutingOutboxTable, cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(OutboxPartition, id)
+        {
+            ["ClientId"] = clientId,
+            ["Since"] = at.ToDateTimeOffset(),
+        }, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.RoutingOutboxTable, cancellationToken);
+        await table.DeleteEntityAsync(OutboxPartition, id, ETag.All, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PendingRouting>> ListPendingRoutingAsync(Instant olderThan, int max, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.RoutingOutboxTable, cancellationToken);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {OutboxPartition} and Since le {olderThan.ToDateTimeOffset()}");
+        var pending = new List<PendingRouting>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        {
+            pending.Add(new PendingRouting(entity.RowKey, entity.GetString("ClientId"), entity.GetInstant("Since") ?? olderThan));
+            if (pending.Count >= max)
+            {
+                break;
+            }
+        }
+        return pending;
+    }
+}
+
+internal static class StoredJson
+{
+    public static readonly JsonSerializerOptions Options = new(ContractService.Json)
+    {
+        Converters = { new InstantJsonConverter() },
+    };
+
+    private sealed class InstantJsonConverter : System.Text.Json.Serialization.JsonConverter<Instant>
+    {
+        public override Instant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            NodaTime.Text.InstantPattern.ExtendedIso.Parse(reader.GetString()!).GetValueOrThrow();
+
+        public override void Write(Utf8JsonWriter writer, Instant value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(NodaTime.Text.InstantPattern.ExtendedIso.Format(value));
+    }
+}

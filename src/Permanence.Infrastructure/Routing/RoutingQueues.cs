@@ -1,0 +1,53 @@
+using Azure.Messaging.ServiceBus;
+using Azure.Storage.Queues;
+using Permanence.Core.Routing;
+using Permanence.Infrastructure.Storage;
+
+namespace Permanence.Infrastructure.Routing;
+
+/// <summary>The routing queue on Azure Storage queues (Standalone): a delay is the message's initial invisibility.</summary>
+public sealed class StorageRoutingQueue(QueueServiceClient queues) : IRoutingQueue
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
+
+    private readonly Lazy<Task<QueueClient>> _queue = new(async () =>
+    {
+        var queue = queues.GetQueueClient(StorageNames.RoutingQueue);
+        await queue.CreateIfNotExistsAsync();
+        return queue;
+    });
+
+    public Task<QueueClient> GetQueueAsync() => _queue.Value;
+
+    public async Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var queue = await _queue.Value;
+        await queue.SendMessageAsync(
+            command.ToJson(),
+            visibilityTimeout: delay > TimeSpan.Zero ? (delay > MaxDelay ? MaxDelay : delay) : null,
+            timeToLive: TimeSpan.FromSeconds(-1),
+            cancellationToken: cancellationToken);
+    }
+}
+
+/// <summary>
+/// The routing queue on Service Bus (Azure): MessageId = the command's deduplication id, so the queue's
+/// duplicate detection drops a command sent twice (sweeper and request racing); a delay is a scheduled message.
+/// </summary>
+public sealed class ServiceBusRoutingQueue(ServiceBusSender sender, TimeProvider time) : IRoutingQueue
+{
+    public async Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var message = new ServiceBusMessage(BinaryData.FromString(command.ToJson()))
+        {
+            MessageId = command.DeduplicationId,
+            ContentType = "application/json",
+            Subject = command.Kind,
+        };
+        if (delay > TimeSpan.Zero)
+        {
+            message.ScheduledEnqueueTime = time.GetUtcNow() + delay;
+        }
+        await sender.SendMessageAsync(message, cancellationToken);
+    }
+}

@@ -1,0 +1,74 @@
+using Azure.Storage.Queues.Models;
+using Azure.Storage.Queues.Specialized;
+using Permanence.Core.Routing;
+using Permanence.Infrastructure.Routing;
+
+namespace Permanence.Standalone.Workers;
+
+/// <summary>
+/// Standalone stand-in for the Service Bus trigger: consumes Storage queue "routing". A message is deleted
+/// only after its handler succeeded; one that keeps failing goes to "routing-poison" after 10 attempts.
+/// </summary>
+public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutingCommandHandler handler, TimeProvider time, ILogger<RoutingQueueWorker> logger)
+    : BackgroundService
+{
+    private const int MaxDequeueCount = 10;
+    private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var queue = await routingQueue.GetQueueAsync();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            QueueMessage[] batch;
+            try
+            {
+                batch = (await queue.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Receiving from the routing queue failed; retrying");
+                await Task.Delay(IdleDelay * 5, time, stoppingToken);
+                continue;
+            }
+            if (batch.Length == 0)
+            {
+                await Task.Delay(IdleDelay, time, stoppingToken);
+                continue;
+            }
+            foreach (var message in batch)
+            {
+                await HandleAsync(queue, message, stoppingToken);
+            }
+        }
+    }
+
+    private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
+    {
+        var command = RoutingCommand.FromJson(message.Body.ToString());
+        try
+        {
+            if (command is null)
+            {
+                logger.LogError("Routing queue message {QueueMessageId} is not a routing command; dropped", message.MessageId);
+            }
+            else
+            {
+                await handler.HandleAsync(command, cancellationToken);
+            }
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Routing command for message {MessageId} failed (attempt {DequeueCount})", command?.MessageId, message.DequeueCount);
+            if (message.DequeueCount >= MaxDequeueCount)
+            {
+                var poison = queue.GetParentQueueServiceClient().GetQueueClient($"{queue.Name}-poison");
+                await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            }
+        }
+    }
+}
