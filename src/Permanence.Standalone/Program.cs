@@ -2,7 +2,7 @@ using Permanence.Http;
 using Permanence.Standalone;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddPermanence(builder.Configuration).AddStandaloneWorkers(builder.Configuration);
+builder.Services.AddPermanence(builder.Configuration).AddStandaloneWorkers();
 builder.Services.AddProblemDetails();
 
 var app = builder.Build();

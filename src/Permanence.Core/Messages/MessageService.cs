@@ -164,6 +164,10 @@ public sealed class MessageService(
                 await messages.RemovePendingRoutingAsync(pending.MessageId, cancellationToken);
                 continue;
             }
+            if (!await messages.TryClaimPendingRoutingAsync(pending, now, cancellationToken))
+            {
+                continue; // another sweeper (instance) took it
+            }
             if (await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken))
             {
                 logger.LogInformation("Sweeper enqueued routing of message {MessageId} pending since {Since}", message.Id, pending.Since);

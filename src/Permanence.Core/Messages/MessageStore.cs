@@ -23,6 +23,10 @@ public interface IMessageStore
     Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PendingRouting>> ListPendingRoutingAsync(Instant olderThan, int max, CancellationToken cancellationToken);
+
+    /// <summary>Moves the marker's time to <paramref name="now"/> if nobody else did since it was listed: one sweeper wins.</summary>
+    Task<bool> TryClaimPendingRoutingAsync(PendingRouting pending, Instant now, CancellationToken cancellationToken);
 }
 
-public sealed record PendingRouting(string MessageId, string ClientId, Instant Since);
+/// <param name="Version">Concurrency token of the marker as listed.</param>
+public sealed record PendingRouting(string MessageId, string ClientId, Instant Since, string Version);

@@ -9,6 +9,7 @@ public sealed record RoutingCommand(string Kind, string ClientId, string Message
     public const string Route = "route";
 
     /// <summary>Stable per (message, kind, step, attempt): Service Bus duplicate detection drops a second send.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string DeduplicationId => $"{MessageId}:{Kind}:{Step}:{Attempt}";
 
     public string ToJson() => JsonSerializer.Serialize(this, ContractService.Json);

@@ -84,13 +84,28 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
         var pending = new List<PendingRouting>();
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
         {
-            pending.Add(new PendingRouting(entity.RowKey, entity.GetString("ClientId"), entity.GetInstant("Since") ?? olderThan));
+            pending.Add(new PendingRouting(entity.RowKey, entity.GetString("ClientId"), entity.GetInstant("Since") ?? olderThan, entity.ETag.ToString()));
             if (pending.Count >= max)
             {
                 break;
             }
         }
         return pending;
+    }
+
+    public async Task<bool> TryClaimPendingRoutingAsync(PendingRouting pending, Instant now, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.RoutingOutboxTable, cancellationToken);
+        try
+        {
+            await table.UpdateEntityAsync(new TableEntity(OutboxPartition, pending.MessageId) { ["Since"] = now.ToDateTimeOffset() },
+                new ETag(pending.Version), TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 }
 

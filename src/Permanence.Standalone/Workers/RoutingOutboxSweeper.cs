@@ -3,12 +3,16 @@ using Permanence.Core.Messages;
 namespace Permanence.Standalone.Workers;
 
 /// <summary>Standalone stand-in for the Functions timer: sweeps the routing outbox every minute.</summary>
-public sealed class RoutingOutboxSweeper(MessageService messages, TimeProvider time, ILogger<RoutingOutboxSweeper> logger) : BackgroundService
+public sealed class RoutingOutboxSweeper(MessageService messages, TimeProvider time, IConfiguration configuration, ILogger<RoutingOutboxSweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!configuration.WorkersEnabled())
+        {
+            return;
+        }
         using var timer = new PeriodicTimer(Period, time);
         do
         {

@@ -9,7 +9,7 @@ namespace Permanence.Standalone.Workers;
 /// Standalone stand-in for the Service Bus trigger: consumes Storage queue "routing". A message is deleted
 /// only after its handler succeeded; one that keeps failing goes to "routing-poison" after 10 attempts.
 /// </summary>
-public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutingCommandHandler handler, TimeProvider time, ILogger<RoutingQueueWorker> logger)
+public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutingCommandHandler handler, TimeProvider time, IConfiguration configuration, ILogger<RoutingQueueWorker> logger)
     : BackgroundService
 {
     private const int MaxDequeueCount = 10;
@@ -18,6 +18,10 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutin
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!configuration.WorkersEnabled())
+        {
+            return;
+        }
         var queue = await routingQueue.GetQueueAsync();
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
+using Permanence.Functions;
+using Permanence.Infrastructure.Routing;
+using Permanence.Integration.Tests.Contract;
+using Permanence.Integration.Tests.Hosts;
+
+namespace Permanence.Integration.Tests.Functions;
+
+/// <summary>The Service Bus side of the Functions host, tested at the SDK boundary (there is no emulator here).</summary>
+public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fixture) : IClassFixture<HostFixture<FunctionsHost.Factory>>
+{
+    private FunctionsHost Host => (FunctionsHost)fixture.Host;
+
+    [Fact]
+    public async Task EnqueueAsync_Command_SendsIdsOnlyWithDeduplicationIdAndSchedule()
+    {
+        var sender = new RecordingServiceBusSender();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 10, 5, 19, 42, 0, TimeSpan.Zero));
+        var queue = new ServiceBusRoutingQueue(sender, clock);
+        var command = new RoutingCommand(RoutingCommand.Route, "althea", "msg-123", Step: 1, Attempt: 2);
+
+        await queue.EnqueueAsync(command, TimeSpan.FromMinutes(10), CancellationToken.None);
+
+        var message = Assert.Single(sender.Messages);
+        Assert.Equal("msg-123:route:1:2", message.MessageId);
+        Assert.Equal("application/json", message.ContentType);
+        Assert.Equal(clock.GetUtcNow().AddMinutes(10), message.ScheduledEnqueueTime);
+        var body = JsonNode.Parse(message.Body.ToString())!.AsObject();
+        Assert.Equal(["kind", "clientId", "messageId", "step", "attempt"], body.Select(p => p.Key));
+    }
+
+    [Fact]
+    public async Task PostMessage_ThroughTheFunctionsHost_SendsTheRoutingCommandToServiceBus()
+    {
+        var http = Host.CreateClient();
+        var (clientId, _) = await Seed.ClientAsync(http);
+        var response = await http.SendAsync(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, new JsonObject
+        {
+            ["clientId"] = clientId,
+            ["scenario"] = "rdv",
+            ["caller"] = new JsonObject { ["name"] = "M. Petit", ["phone"] = "+33612345678" },
+            ["text"] = "Appeler Mme Durand au 06 12 34 56 78",
+            ["takenAt"] = "2026-10-05T09:00:00Z",
+        }));
+        var id = (string)(await response.JsonAsync())["id"]!;
+
+        var sent = Assert.Single(Host.ServiceBusSender.Messages, m => m.MessageId.StartsWith(id, StringComparison.Ordinal));
+        var text = sent.Body.ToString();
+        Assert.DoesNotContain("Durand", text, StringComparison.Ordinal); // claim check: no personal data on the queue
+        Assert.DoesNotContain("612345678", text, StringComparison.Ordinal);
+        Assert.Equal(id, RoutingCommand.FromJson(text)!.MessageId);
+    }
+
+    [Fact]
+    public async Task Route_ReceivedServiceBusMessage_IsHandledAndMalformedOnesAreDropped()
+    {
+        var handled = new List<RoutingCommand>();
+        var functions = new RoutingFunctions(new RecordingHandler(handled), fixture.Host.Services.GetRequiredService<MessageService>(), NullLogger<RoutingFunctions>.Instance);
+        var command = new RoutingCommand(RoutingCommand.Route, "althea", "msg-42", 0, 0);
+
+        await functions.Route(ServiceBusModelFactory.ServiceBusReceivedMessage(BinaryData.FromString(command.ToJson()), messageId: command.DeduplicationId), CancellationToken.None);
+        await functions.Route(ServiceBusModelFactory.ServiceBusReceivedMessage(BinaryData.FromString("not json"), messageId: "x"), CancellationToken.None);
+
+        Assert.Equal([command], handled);
+    }
+
+    private sealed class RecordingHandler(List<RoutingCommand> handled) : IRoutingCommandHandler
+    {
+        public Task HandleAsync(RoutingCommand command, CancellationToken cancellationToken)
+        {
+            handled.Add(command);
+            return Task.CompletedTask;
+        }
+    }
+}
