@@ -21,14 +21,23 @@ start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
 export PERMANENCE_TEST_STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
 
 status=0
+passed=0
+failed=0
 log "building (ServiceBusExtension=$SERVICEBUS_MODE)"
 dotnet build Functions.sln -c Release -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo -v:q || status=$?
 
 if [[ $status -eq 0 ]]; then
   for project in tests/*/*.csproj; do
     log "testing $project"
+    output="$DATA_DIR/$(basename "$project").log"
+    set +e
     dotnet test "$project" -c Release --no-build -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo \
-      --logger "console;verbosity=normal" || status=$?
+      --logger "console;verbosity=normal" 2>&1 | tee "$output"
+    rc=${PIPESTATUS[0]}
+    set -e
+    [[ $rc -ne 0 ]] && status=$rc
+    passed=$((passed + $(awk '/^ +Passed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
+    failed=$((failed + $(awk '/^ +Failed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
   done
 fi
 
@@ -38,4 +47,5 @@ if [[ -x scripts/infra-check.sh ]] && ls infra/*.bicep >/dev/null 2>&1; then
 fi
 
 if [[ $status -eq 0 ]]; then log "all tests passed"; else log "FAILED (exit $status)"; fi
+echo "$passed passed, $failed failed"
 exit $status
