@@ -41,9 +41,9 @@ if [[ $status -eq 0 ]]; then
   done
 fi
 
-if [[ -x scripts/infra-check.sh ]] && ls infra/*.bicep >/dev/null 2>&1; then
+if ls infra/*.bicep >/dev/null 2>&1; then
   log "building and linting infra/"
-  scripts/infra-check.sh || status=$?
+  bash scripts/infra-check.sh || status=$?
 fi
 
 if [[ $status -eq 0 ]]; then log "all tests passed"; else log "FAILED (exit $status)"; fi
