@@ -41,6 +41,17 @@ if [[ $status -eq 0 ]]; then
   done
 fi
 
+if [[ $SERVICEBUS_MODE == compat ]]; then
+  # DESIGN.md §2: a compat build must never be published.
+  if dotnet publish src/Permanence.Functions -c Release -p:ServiceBusExtension=compat -o "$DATA_DIR/publish" -nologo -v:q >"$DATA_DIR/publish.log" 2>&1; then
+    log "FAILED: publishing a compat build succeeded"; status=1
+  elif grep -q "Refusing to publish" "$DATA_DIR/publish.log"; then
+    log "compat publish guard: publish refused as it must be"
+  else
+    log "FAILED: compat publish failed for another reason:"; cat "$DATA_DIR/publish.log" >&2; status=1
+  fi
+fi
+
 if ls infra/*.bicep >/dev/null 2>&1; then
   log "building and linting infra/"
   bash scripts/infra-check.sh || status=$?

@@ -37,6 +37,30 @@ public static class HttpIo
         (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
          (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.Contains("+json", StringComparison.OrdinalIgnoreCase)));
 
+    public sealed record DocumentResult(JsonDocument? Document, byte[]? Raw, IResult? Problem);
+
+    /// <summary>A JSON body of any shape (object or array), parsed once; the caller disposes the document.</summary>
+    public static async Task<DocumentResult> ReadJsonDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request))
+        {
+            return new DocumentResult(null, null, Problems.UnsupportedMediaType("application/json"));
+        }
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body.Problem is not null)
+        {
+            return new DocumentResult(null, null, body.Problem);
+        }
+        try
+        {
+            return new DocumentResult(JsonDocument.Parse(body.Body), body.Body, null);
+        }
+        catch (JsonException)
+        {
+            return new DocumentResult(null, null, Problems.BadRequest("The body is not valid JSON.", "body", "is malformed"));
+        }
+    }
+
     public sealed record JsonResult<T>(T? Value, byte[]? Raw, IResult? Problem);
 
     public static async Task<JsonResult<T>> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class

@@ -15,28 +15,22 @@ public sealed class ClientDirectory(ContractService contracts, IContractStore st
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, ContractHistory? Value)> _histories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, string? Value)> _owners = new(StringComparer.Ordinal);
 
-    public async Task<ContractHistory?> GetHistoryAsync(string clientId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_histories.TryGetValue(clientId, out var cached) && now - cached.At < Ttl)
-        {
-            return cached.Value;
-        }
-        var history = await contracts.GetHistoryAsync(clientId, cancellationToken);
-        _histories[clientId] = (now, history);
-        return history;
-    }
+    public Task<ContractHistory?> GetHistoryAsync(string clientId, CancellationToken cancellationToken) =>
+        CachedAsync(_histories, clientId, () => contracts.GetHistoryAsync(clientId, cancellationToken));
 
-    public async Task<string?> FindNumberOwnerAsync(string e164, CancellationToken cancellationToken)
+    public Task<string?> FindNumberOwnerAsync(string e164, CancellationToken cancellationToken) =>
+        CachedAsync(_owners, e164, () => store.GetNumberOwnerAsync(e164, cancellationToken));
+
+    private async Task<T?> CachedAsync<T>(ConcurrentDictionary<string, (DateTimeOffset At, T? Value)> cache, string key, Func<Task<T?>> load)
     {
         var now = time.GetUtcNow();
-        if (_owners.TryGetValue(e164, out var cached) && now - cached.At < Ttl)
+        if (cache.TryGetValue(key, out var cached) && now - cached.At < Ttl)
         {
             return cached.Value;
         }
-        var owner = await store.GetNumberOwnerAsync(e164, cancellationToken);
-        _owners[e164] = (now, owner);
-        return owner;
+        var value = await load();
+        cache[key] = (now, value);
+        return value;
     }
 
     public void Evict(string clientId)

@@ -27,25 +27,13 @@ public sealed class CallEndpoints(
         {
             return auth.Failure;
         }
-        if (!HttpIo.IsJson(request))
+        var read = await HttpIo.ReadJsonDocumentAsync(request, request.HttpContext.RequestAborted);
+        if (read.Problem is not null)
         {
-            return Problems.UnsupportedMediaType("application/json");
+            return read.Problem;
         }
-        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
-        if (body.Problem is not null)
-        {
-            return body.Problem;
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.Body);
-        }
-        catch (JsonException)
-        {
-            return Problems.BadRequest("The body is not valid JSON.", "body", "is malformed");
-        }
-        using (document)
+        var body = read.Raw!;
+        using (var document = read.Document!)
         {
             var cancellationToken = request.HttpContext.RequestAborted;
             var principal = auth.Principal!;
@@ -57,7 +45,7 @@ public sealed class CallEndpoints(
                 {
                     return Problems.Unprocessable(invalid.Errors);
                 }
-                await archive.ArchiveAsync("calls", body.Body!, "application/json", receivedAt, cancellationToken);
+                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
                 return ToHttp(await ingestion.IngestAsync(observation, principal.CanAccess, cancellationToken), logger);
             }
@@ -84,7 +72,7 @@ public sealed class CallEndpoints(
                 }
                 if (!archived)
                 {
-                    await archive.ArchiveAsync("calls", body.Body!, "application/json", receivedAt, cancellationToken);
+                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
                     archived = true;
                 }
                 var observation = ((PayloadResult.Accepted)mapped).Observation;

@@ -46,25 +46,12 @@ public sealed class TelephonyEndpoints(
 
     public async Task<IResult> AircallAsync(HttpRequest request)
     {
-        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
-        if (body.Problem is not null)
+        var read = await HttpIo.ReadJsonDocumentAsync(request, request.HttpContext.RequestAborted);
+        if (read.Problem is not null)
         {
-            return body.Problem;
+            return read.Problem;
         }
-        if (!HttpIo.IsJson(request))
-        {
-            return Problems.UnsupportedMediaType("application/json");
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body.Body);
-        }
-        catch (JsonException)
-        {
-            return Problems.BadRequest("The body is not valid JSON.", "body", "is malformed");
-        }
-        using (document)
+        using (var document = read.Document!)
         {
             if (!IsKnownAircallToken(AircallPayload.Token(document.RootElement)))
             {
@@ -72,7 +59,7 @@ public sealed class TelephonyEndpoints(
                 return Problems.Forbidden("The webhook token is missing or unknown.");
             }
             var receivedAt = Now();
-            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement), body.Body!, "application/json", receivedAt, request.HttpContext.RequestAborted);
+            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement), read.Raw!, "application/json", receivedAt, request.HttpContext.RequestAborted);
         }
     }
 

@@ -34,6 +34,24 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     }
 
     [Fact]
+    public void Host_InvalidConfiguration_RefusesToStartAndSaysWhy()
+    {
+        var settings = TestKeys.Settings(TestEnvironment.StorageConnectionString);
+        settings["Permanence:Signing:Key"] = "short";
+        settings["Permanence:ApiKeys:1:Role"] = "superuser";
+
+        var error = Record.Exception(() =>
+        {
+            var host = fixture.Factory.Create(settings);
+            host.CreateClient();
+        });
+
+        var message = error?.ToString() ?? "";
+        Assert.Contains("Permanence:Signing:Key", message, StringComparison.Ordinal);
+        Assert.Contains("Permanence:ApiKeys:1:Role", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PutClient_NewClient_Is201ThenReadable()
     {
         var clientId = TestEnvironment.NewClientId();
