@@ -14,7 +14,7 @@ namespace Permanence.Infrastructure.Calls;
 /// </summary>
 public sealed class BlobRawArchive(BlobServiceClient blobs) : IRawArchive
 {
-    private readonly Lazy<Task<BlobContainerClient>> _container = new(async () =>
+    private readonly CreatedOnce<BlobContainerClient> _container = new(async () =>
     {
         var container = blobs.GetBlobContainerClient(StorageNames.RawContainer);
         await container.CreateIfNotExistsAsync();
@@ -23,7 +23,7 @@ public sealed class BlobRawArchive(BlobServiceClient blobs) : IRawArchive
 
     public async Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, Instant receivedAt, CancellationToken cancellationToken)
     {
-        var container = await _container.Value;
+        var container = await _container.GetAsync();
         var digest = Convert.ToHexStringLower(SHA256.HashData(body.Span));
         var day = receivedAt.ToDateTimeUtc();
         var extension = contentType.Contains("json", StringComparison.OrdinalIgnoreCase) ? "json" : "txt";

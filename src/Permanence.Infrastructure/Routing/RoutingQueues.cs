@@ -10,18 +10,18 @@ public sealed class StorageRoutingQueue(QueueServiceClient queues) : IRoutingQue
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
 
-    private readonly Lazy<Task<QueueClient>> _queue = new(async () =>
+    private readonly CreatedOnce<QueueClient> _queue = new(async () =>
     {
         var queue = queues.GetQueueClient(StorageNames.RoutingQueue);
         await queue.CreateIfNotExistsAsync();
         return queue;
     });
 
-    public Task<QueueClient> GetQueueAsync() => _queue.Value;
+    public Task<QueueClient> GetQueueAsync() => _queue.GetAsync();
 
     public async Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var queue = await _queue.Value;
+        var queue = await _queue.GetAsync();
         await queue.SendMessageAsync(
             command.ToJson(),
             visibilityTimeout: delay > TimeSpan.Zero ? (delay > MaxDelay ? MaxDelay : delay) : null,

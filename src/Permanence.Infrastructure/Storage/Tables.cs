@@ -6,25 +6,16 @@ namespace Permanence.Infrastructure.Storage;
 /// <summary>Table clients, each table created on first use (once per process).</summary>
 public sealed class Tables(TableServiceClient service)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CreatedOnce<TableClient>> _tables = new(StringComparer.Ordinal);
 
+    // Creation is not tied to one request's cancellation: a cancelled first caller must not poison the table for others.
     public Task<TableClient> GetAsync(string name, CancellationToken cancellationToken) =>
-        _tables.GetOrAdd(name, n => new Lazy<Task<TableClient>>(() => CreateAsync(n, cancellationToken))).Value;
-
-    private async Task<TableClient> CreateAsync(string name, CancellationToken cancellationToken)
-    {
-        var client = service.GetTableClient(name);
-        try
+        _tables.GetOrAdd(name, n => new CreatedOnce<TableClient>(async () =>
         {
-            await client.CreateIfNotExistsAsync(cancellationToken);
-        }
-        catch
-        {
-            _tables.TryRemove(name, out _);
-            throw;
-        }
-        return client;
-    }
+            var client = service.GetTableClient(n);
+            await client.CreateIfNotExistsAsync(CancellationToken.None);
+            return client;
+        })).GetAsync().WaitAsync(cancellationToken);
 }
 
 /// <summary>Table properties hold at most 64 KiB (32K UTF-16 characters): long text is split across properties.</summary>

@@ -22,12 +22,14 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutin
         {
             return;
         }
-        var queue = await routingQueue.GetQueueAsync();
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] batch;
+            Azure.Storage.Queues.QueueClient queue;
             try
             {
+                // Inside the loop: storage being down at start must not stop the host (BackgroundService stops it on a throw).
+                queue = await routingQueue.GetQueueAsync();
                 batch = (await queue.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
             }
             catch (Exception e) when (e is not OperationCanceledException)
