@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingestion benchmark: its own Azurite (in memory) and Permanence.Standalone (Release, Kestrel on a free
 # loopback port), then bench/Permanence.Bench.Ingestion. Extra arguments go to the benchmark
-# (--events 20000 --concurrency 32 --rounds 3 by default). Stops everything it started.
+# (--events 20000 --concurrency 32 --rounds 3 --block 1000 by default). Stops everything it started.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$REPO_ROOT"
 ensure_prerequisites
@@ -29,5 +29,8 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+app_cpu_before=$(cpu_seconds "$APP_PID"); azurite_cpu_before=$(cpu_seconds "$AZURITE_PID")
 dotnet bench/Permanence.Bench.Ingestion/bin/Release/net10.0/Permanence.Bench.Ingestion.dll \
   --base-url "http://127.0.0.1:$PORT" --storage "$STORAGE" "$@"
+echo "CPU seconds during the run: Permanence.Standalone $(awk -v a="$app_cpu_before" -v b="$(cpu_seconds "$APP_PID")" 'BEGIN {print b - a}'), Azurite $(awk -v a="$azurite_cpu_before" -v b="$(cpu_seconds "$AZURITE_PID")" 'BEGIN {print b - a}')"

@@ -13,7 +13,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
 var options = Args.Parse(args);
-Console.WriteLine($"events per phase: {options.Events}, concurrency: {options.Concurrency}, rounds: {options.Rounds}, host: {options.BaseUrl}");
+Console.WriteLine($"events per side and round: {options.Events}, concurrency: {options.Concurrency}, rounds: {options.Rounds}, alternating blocks of {options.BlockSize}, host: {options.BaseUrl}");
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Concurrency * 2 }) { BaseAddress = new Uri(options.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
 var clientId = $"bench-{Guid.NewGuid():N}"[..20];
@@ -30,11 +30,27 @@ await benchContainer.CreateIfNotExistsAsync();
 await RunAsync("warm-up", Events(500, number, options.AircallToken, offset: 0), e => PostAsync(http, e), options.Concurrency);
 await RunAsync("warm-up", Events(500, number, options.AircallToken, offset: 1), e => DirectAsync(benchTable, benchContainer, e), options.Concurrency);
 
+// Azurite slows down as it holds more data, so the two sides alternate in blocks of BlockSize events: both
+// see the same store at the same moment, and neither gains from running first.
 var rows = new List<(Result Ingestion, Result Direct)>();
 for (var round = 1; round <= options.Rounds; round++)
 {
-    var ingestion = await RunAsync($"round {round} ingestion", Events(options.Events, number, options.AircallToken, offset: round * 10), e => PostAsync(http, e), options.Concurrency);
-    var direct = await RunAsync($"round {round} direct SDK", Events(options.Events, number, options.AircallToken, offset: round * 10 + 5), e => DirectAsync(benchTable, benchContainer, e), options.Concurrency);
+    var ingestionEvents = Events(options.Events, number, options.AircallToken, offset: round * 10);
+    var directEvents = Events(options.Events, number, options.AircallToken, offset: round * 10 + 5);
+    var ingestionBlocks = new List<Result>();
+    var directBlocks = new List<Result>();
+    for (var from = 0; from < options.Events; from += options.BlockSize)
+    {
+        var count = Math.Min(options.BlockSize, options.Events - from);
+        var swap = (from / options.BlockSize) % 2 == 1; // alternate which side goes first
+        if (!swap) ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+        directBlocks.Add(await RunAsync(null, Slice(directEvents, from, count), e => DirectAsync(benchTable, benchContainer, e), options.Concurrency));
+        if (swap) ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+    }
+    var ingestion = Result.Combine(ingestionBlocks);
+    var direct = Result.Combine(directBlocks);
+    Console.WriteLine($"round {round} ingestion  {ingestion}");
+    Console.WriteLine($"round {round} direct SDK {direct}");
     rows.Add((ingestion, direct));
     Console.WriteLine($"round {round}: ratio ingestion/direct = {ingestion.EventsPerSecond / direct.EventsPerSecond:F2}");
 }
@@ -87,7 +103,7 @@ static IReadOnlyList<BenchEvent> Events(int count, string number, string token, 
                     ["raw_digits"] = "+33 6 12 34 56 78", ["number"] = new JsonObject { ["digits"] = number }, ["user"] = new JsonObject { ["id"] = 7 },
                 },
             }.ToJsonString();
-            events.Add(new BenchEvent(id.ToString(), Encoding.UTF8.GetBytes(body)));
+            events.Add(new BenchEvent(id.ToString(), Encoding.UTF8.GetBytes(body), start + offset, answered, ended));
         }
     }
     return events;
@@ -101,7 +117,7 @@ static async Task<bool> PostAsync(HttpClient http, BenchEvent e)
     return response.IsSuccessStatusCode;
 }
 
-// What ingestion does in storage for one event: archive the raw body (written once), read the call row, write it back.
+// What ingestion does in storage for one event: archive the raw body (written once), read the call row, write it back if changed.
 static async Task<bool> DirectAsync(TableClient table, BlobContainerClient container, BenchEvent e)
 {
     var digest = Convert.ToHexStringLower(SHA256.HashData(e.Body));
@@ -114,11 +130,22 @@ static async Task<bool> DirectAsync(TableClient table, BlobContainerClient conta
     var key = $"aircall:{e.CallId}";
     for (var attempt = 0; attempt < 10; attempt++)
     {
+        // The same read-merge-write as ingestion: earliest start/answer, latest end, no write when nothing changes.
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(key, "call");
-        var entity = new TableEntity(key, "call") { ["Events"] = (existing.HasValue ? existing.Value!.GetInt32("Events") ?? 0 : 0) + 1, ["ClientId"] = "bench" };
+        var current = existing.HasValue ? existing.Value! : null;
+        long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+        long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+        var started = Min(current?.GetInt64("StartedAt"), e.StartedAt);
+        var answered = Min(current?.GetInt64("AnsweredAt"), e.AnsweredAt);
+        var ended = Max(current?.GetInt64("EndedAt"), e.EndedAt);
+        if (current is not null && current.GetInt64("StartedAt") == started && current.GetInt64("AnsweredAt") == answered && current.GetInt64("EndedAt") == ended)
+        {
+            return true;
+        }
+        var entity = new TableEntity(key, "call") { ["StartedAt"] = started, ["AnsweredAt"] = answered, ["EndedAt"] = ended, ["ClientId"] = "bench" };
         try
         {
-            if (existing.HasValue) await table.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Replace);
+            if (current is not null) await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace);
             else await table.AddEntityAsync(entity);
             return true;
         }
@@ -127,7 +154,9 @@ static async Task<bool> DirectAsync(TableClient table, BlobContainerClient conta
     return false;
 }
 
-static async Task<Result> RunAsync(string label, IReadOnlyList<BenchEvent> events, Func<BenchEvent, Task<bool>> send, int concurrency)
+static IReadOnlyList<BenchEvent> Slice(IReadOnlyList<BenchEvent> events, int from, int count) => events.Skip(from).Take(count).ToList();
+
+static async Task<Result> RunAsync(string? label, IReadOnlyList<BenchEvent> events, Func<BenchEvent, Task<bool>> send, int concurrency)
 {
     var latencies = new double[events.Count];
     var failures = 0;
@@ -147,17 +176,33 @@ static async Task<Result> RunAsync(string label, IReadOnlyList<BenchEvent> event
     });
     await Task.WhenAll(workers);
     total.Stop();
-    Array.Sort(latencies);
-    var result = new Result(events.Count / total.Elapsed.TotalSeconds, latencies[(int)(latencies.Length * 0.5)], latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(latencies.Length * 0.99) - 1)], failures);
-    Console.WriteLine($"{label,-22} {result.EventsPerSecond,8:F0} ev/s  p50 {result.P50,7:F1} ms  p99 {result.P99,7:F1} ms  failures {failures}");
+    var result = new Result(total.Elapsed, latencies, failures);
+    if (label is not null) Console.WriteLine($"{label,-22} {result}");
     return result;
 }
 
-internal sealed record BenchEvent(string CallId, byte[] Body);
+internal sealed record BenchEvent(string CallId, byte[] Body, long StartedAt, long? AnsweredAt, long? EndedAt);
 
-internal sealed record Result(double EventsPerSecond, double P50, double P99, int Failures);
+internal sealed record Result(TimeSpan Elapsed, double[] Latencies, int Failures)
+{
+    private double[] Sorted { get; } = Latencies.Order().ToArray();
+    public double EventsPerSecond => Latencies.Length / Elapsed.TotalSeconds;
+    public double P50 => Percentile(0.50);
+    public double P99 => Percentile(0.99);
 
-internal sealed record Args(string BaseUrl, string Storage, int Events, int Concurrency, int Rounds, string AdminKey, string AircallToken)
+    // Nearest rank.
+    private double Percentile(double p) => Sorted.Length == 0 ? double.NaN : Sorted[Math.Clamp((int)Math.Ceiling(p * Sorted.Length) - 1, 0, Sorted.Length - 1)];
+
+    public static Result Combine(IEnumerable<Result> blocks)
+    {
+        var list = blocks.ToList();
+        return new Result(TimeSpan.FromTicks(list.Sum(b => b.Elapsed.Ticks)), list.SelectMany(b => b.Latencies).ToArray(), list.Sum(b => b.Failures));
+    }
+
+    public override string ToString() => $"{EventsPerSecond,8:F0} ev/s  p50 {P50,7:F1} ms  p99 {P99,7:F1} ms  failures {Failures}";
+}
+
+internal sealed record Args(string BaseUrl, string Storage, int Events, int Concurrency, int Rounds, int BlockSize, string AdminKey, string AircallToken)
 {
     public static Args Parse(string[] args)
     {
@@ -166,7 +211,7 @@ internal sealed record Args(string BaseUrl, string Storage, int Events, int Conc
             var i = Array.IndexOf(args, $"--{name}");
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback ?? throw new ArgumentException($"--{name} is required");
         }
-        return new Args(Get("base-url"), Get("storage"), int.Parse(Get("events", "20000")), int.Parse(Get("concurrency", "32")), int.Parse(Get("rounds", "3")),
+        return new Args(Get("base-url"), Get("storage"), int.Parse(Get("events", "20000")), int.Parse(Get("concurrency", "32")), int.Parse(Get("rounds", "3")), int.Parse(Get("block", "1000")),
             Get("admin-key", "dev-admin-key-0000000000000000"), Get("aircall-token", "dev-aircall-token"));
     }
 }
