@@ -67,8 +67,10 @@ cat >&2 <<INFO
     auditor   dev-auditor-key-000000000000000
   Aircall webhook token: dev-aircall-token
 
-  Email and SMS go to the 'outbox' blob container of Azurite (no SendGrid/Twilio credentials configured).
-  Storage data is kept under .azurite/. Ctrl-C stops Azurite and the host.
+  Messages are stored and their routing commands go through the Storage queue 'routing'; delivery by
+  email/SMS/webhook is not built yet (it will write to the 'outbox' container without SendGrid/Twilio keys).
+  Raw webhook bodies are archived in the 'raw' container. Storage data is kept under .azurite/.
+  Ctrl-C stops Azurite and the host.
 
 INFO
 wait "$APP_PID"

@@ -409,7 +409,7 @@ public static class ConfigurationValidator
                     {
                         if (rota is null || rota.IsEmpty)
                         {
-                            errors.Add($"{stepPath}.notify", "$onCall needs an onCall rota");
+                            errors.Add($"{stepPath}.notify", "$onCall needs an onCall rota with at least one valid entry");
                         }
                     }
                     else if (target is null || !contacts.ContainsKey(target))

@@ -155,6 +155,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
         Assert.Contains("overlaps", errors["calendar.bands[1]"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.True(errors.ContainsKey("calendar.bands[2].to"));
         Assert.True(errors.ContainsKey("onCall[0].contact"));
+        Assert.Contains("$onCall needs an onCall rota", errors["escalation.critical.steps[0].notify"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Contains("ghost", errors["escalation.standard.steps[0].notify"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.True(errors.ContainsKey("escalation.standard.steps[0].channels"));
         Assert.True(errors.ContainsKey("sla.targets[0].answerRate"));
