@@ -37,6 +37,9 @@ internal static class Api
         return json;
     }
 
-    /// <summary>A valid French geographic number no other test uses.</summary>
-    public static string NewNumber() => $"+33186{Random.Shared.Next(0, 1_000_000):D6}";
+    private static readonly int NumberBase = Random.Shared.Next(0, 1_000_000);
+    private static int _numberSequence;
+
+    /// <summary>A valid French geographic number no other test of this run uses (a counter, not a random draw: no collisions).</summary>
+    public static string NewNumber() => $"+33186{(NumberBase + Interlocked.Increment(ref _numberSequence)) % 1_000_000:D6}";
 }
