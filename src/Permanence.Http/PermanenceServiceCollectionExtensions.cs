@@ -27,6 +27,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<RequestAuthorization>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<ClientEndpoints>();
+        services.AddSingleton<AircallTokens>();
         services.AddSingleton<TelephonyEndpoints>();
         services.AddSingleton<CallEndpoints>();
         services.AddSingleton<MessageEndpoints>();

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Permanence.Core.Security;
 
 public enum ApiRole
@@ -22,23 +19,22 @@ public sealed class ApiPrincipal(string keyId, ApiRole role, IReadOnlyCollection
     public bool CanAccess(string clientId) => AllClients || clients.Contains(clientId);
 }
 
-/// <summary>API keys of DESIGN.md §3: compared by SHA-256 digest in constant time, never kept in clear.</summary>
+/// <summary>API keys of DESIGN.md §3, looked up by digest (<see cref="SecretLookup{T}"/>), never kept in clear.</summary>
 public sealed class ApiKeyRegistry
 {
-    private readonly List<(byte[] Digest, ApiPrincipal Principal)> _keys = [];
+    private readonly SecretLookup<ApiPrincipal> _keys;
 
     public ApiKeyRegistry(IEnumerable<ApiKeyDefinition> definitions)
     {
-        foreach (var definition in definitions)
+        _keys = new SecretLookup<ApiPrincipal>(definitions.Select(definition =>
         {
             if (!TryParseRole(definition.Role, out var role))
             {
                 throw new ArgumentException($"Unknown API key role '{definition.Role}'.", nameof(definitions));
             }
-            var digest = Digest(definition.Key);
-            var keyId = Convert.ToHexStringLower(digest)[..12];
-            _keys.Add((digest, new ApiPrincipal(keyId, role, definition.Clients.ToHashSet(StringComparer.Ordinal))));
-        }
+            var principal = new ApiPrincipal(SecretLookup<ApiPrincipal>.IdOf(definition.Key), role, definition.Clients.ToHashSet(StringComparer.Ordinal));
+            return (definition.Key, principal);
+        }).ToList());
     }
 
     public static bool TryParseRole(string? value, out ApiRole role)
@@ -52,24 +48,5 @@ public sealed class ApiKeyRegistry
         }
     }
 
-    public ApiPrincipal? Authenticate(string? presentedKey)
-    {
-        if (string.IsNullOrEmpty(presentedKey))
-        {
-            return null;
-        }
-        var digest = Digest(presentedKey);
-        ApiPrincipal? match = null;
-        foreach (var (candidate, principal) in _keys)
-        {
-            // Visit every key so that timing does not reveal which one matched.
-            if (CryptographicOperations.FixedTimeEquals(candidate, digest))
-            {
-                match ??= principal;
-            }
-        }
-        return match;
-    }
-
-    private static byte[] Digest(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    public ApiPrincipal? Authenticate(string? presentedKey) => _keys.Find(presentedKey);
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -7,17 +6,26 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using Permanence.Core.Calls;
+using Permanence.Core.Security;
 using Permanence.Infrastructure;
 using Permanence.Infrastructure.Telephony;
 
 namespace Permanence.Http.Endpoints;
 
 /// <summary>Provider webhooks: Twilio Voice status callbacks and Aircall call events (DESIGN.md §4, §6).</summary>
+/// <summary>The configured Aircall webhook tokens, digested once at start.</summary>
+public sealed class AircallTokens(IOptions<PermanenceOptions> options)
+{
+    private readonly SecretLookup<string> _tokens = new(options.Value.Aircall.Tokens.Select(token => (token, SecretLookup<string>.IdOf(token))));
+
+    public bool IsKnown(string? token) => _tokens.Find(token) is not null;
+}
+
 public sealed class TelephonyEndpoints(
     CallIngestionService ingestion,
     IRawArchive archive,
     TwilioSignature twilio,
-    IOptions<PermanenceOptions> options,
+    AircallTokens aircallTokens,
     TimeProvider time,
     ILogger<TelephonyEndpoints> logger)
 {
@@ -53,7 +61,7 @@ public sealed class TelephonyEndpoints(
         }
         using (var document = read.Document!)
         {
-            if (!IsKnownAircallToken(AircallPayload.Token(document.RootElement)))
+            if (!aircallTokens.IsKnown(AircallPayload.Token(document.RootElement)))
             {
                 logger.LogWarning("Aircall webhook refused: missing or unknown token");
                 return Problems.Forbidden("The webhook token is missing or unknown.");
@@ -80,21 +88,6 @@ public sealed class TelephonyEndpoints(
             default:
                 throw new InvalidOperationException("Unexpected payload result.");
         }
-    }
-
-    private bool IsKnownAircallToken(string? token)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return false;
-        }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var known = false;
-        foreach (var candidate in options.Value.Aircall.Tokens)
-        {
-            known |= CryptographicOperations.FixedTimeEquals(presented, SHA256.HashData(Encoding.UTF8.GetBytes(candidate)));
-        }
-        return known;
     }
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());
