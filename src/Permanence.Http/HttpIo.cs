@@ -37,16 +37,18 @@ public static class HttpIo
         (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
          (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.Contains("+json", StringComparison.OrdinalIgnoreCase)));
 
+    /// <summary>A body declared as JSON, read within the size cap.</summary>
+    private static async Task<BodyResult> ReadJsonBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        IsJson(request)
+            ? await ReadBodyAsync(request, cancellationToken)
+            : new BodyResult(null, Problems.UnsupportedMediaType("application/json"));
+
     public sealed record DocumentResult(JsonDocument? Document, byte[]? Raw, IResult? Problem);
 
     /// <summary>A JSON body of any shape (object or array), parsed once; the caller disposes the document.</summary>
     public static async Task<DocumentResult> ReadJsonDocumentAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!IsJson(request))
-        {
-            return new DocumentResult(null, null, Problems.UnsupportedMediaType("application/json"));
-        }
-        var body = await ReadBodyAsync(request, cancellationToken);
+        var body = await ReadJsonBodyAsync(request, cancellationToken);
         if (body.Problem is not null)
         {
             return new DocumentResult(null, null, body.Problem);
@@ -65,11 +67,7 @@ public static class HttpIo
 
     public static async Task<JsonResult<T>> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken) where T : class
     {
-        if (!IsJson(request))
-        {
-            return new JsonResult<T>(null, null, Problems.UnsupportedMediaType("application/json"));
-        }
-        var body = await ReadBodyAsync(request, cancellationToken);
+        var body = await ReadJsonBodyAsync(request, cancellationToken);
         if (body.Problem is not null)
         {
             return new JsonResult<T>(null, null, body.Problem);

@@ -36,16 +36,7 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
     public async Task<CallIngestResult> IngestAsync(CallObservation observation, Func<string, bool> canAccessClient, CancellationToken cancellationToken)
     {
         var clientId = observation.ClientId;
-        if (clientId is not null)
-        {
-            if (await clients.GetHistoryAsync(clientId, cancellationToken) is null)
-            {
-                var errors = new ValidationErrors();
-                errors.Add("clientId", "is not a known client");
-                return new CallIngestResult.Invalid(errors);
-            }
-        }
-        else
+        if (clientId is null)
         {
             var line = observation.Direction == CallDirections.Outbound ? observation.From : observation.To;
             if (line is null && observation.Direction is null)
@@ -66,8 +57,15 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
                 return new CallIngestResult.Forbidden(clientId);
             }
             var history = await clients.GetHistoryAsync(clientId, cancellationToken);
+            if (history is null)
+            {
+                // Only an explicit clientId can name a client that does not exist: owners come from stored contracts.
+                var errors = new ValidationErrors();
+                errors.Add("clientId", "is not a known client");
+                return new CallIngestResult.Invalid(errors);
+            }
             var at = observation.StartedAt ?? observation.AnsweredAt ?? observation.EndedAt ?? Instant.FromDateTimeOffset(time.GetUtcNow());
-            region = (history?.VersionAt(at) ?? history?.Latest)?.Region;
+            region = (history.VersionAt(at) ?? history.Latest)?.Region;
         }
 
         // A caller number that cannot be parsed (withheld, short code) is kept as received.
