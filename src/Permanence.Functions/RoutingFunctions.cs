@@ -6,21 +6,12 @@ using Permanence.Core.Routing;
 
 namespace Permanence.Functions;
 
-public class RoutingFunctions(IRoutingCommandHandler handler, MessageService messages, ILogger<RoutingFunctions> logger)
+public class RoutingFunctions(RoutingDispatcher dispatcher, MessageService messages, ILogger<RoutingFunctions> logger)
 {
     /// <summary>Routing commands from Service Bus queue "routing" (connection "ServiceBus", identity-based in Azure).</summary>
     [Function(nameof(Route))]
-    public async Task Route([ServiceBusTrigger("routing", Connection = "ServiceBus")] ServiceBusReceivedMessage message, CancellationToken cancellationToken)
-    {
-        var command = RoutingCommand.FromJson(message.Body.ToString());
-        if (command is null)
-        {
-            // Malformed: completing it would lose nothing useful; failing would only retry it to the dead-letter queue.
-            logger.LogError("Routing message {ServiceBusMessageId} is not a routing command; dropped", message.MessageId);
-            return;
-        }
-        await handler.HandleAsync(command, cancellationToken);
-    }
+    public Task Route([ServiceBusTrigger("routing", Connection = "ServiceBus")] ServiceBusReceivedMessage message, CancellationToken cancellationToken) =>
+        dispatcher.DispatchAsync(message.Body.ToString(), message.MessageId, cancellationToken);
 
     /// <summary>Every minute: enqueue the routing of messages whose command never reached the queue.</summary>
     [Function(nameof(SweepRoutingOutbox))]

@@ -22,6 +22,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<CallIngestionService>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<IRoutingCommandHandler, RoutingCommandReceiver>();
+        services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp => new ApiKeyRegistry(
             sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients))));
         services.AddSingleton<RequestAuthorization>();

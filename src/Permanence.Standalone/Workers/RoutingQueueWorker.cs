@@ -9,7 +9,7 @@ namespace Permanence.Standalone.Workers;
 /// Standalone stand-in for the Service Bus trigger: consumes Storage queue "routing". A message is deleted
 /// only after its handler succeeded; one that keeps failing goes to "routing-poison" after 10 attempts.
 /// </summary>
-public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutingCommandHandler handler, TimeProvider time, IConfiguration configuration, ILogger<RoutingQueueWorker> logger)
+public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, RoutingDispatcher dispatcher, TimeProvider time, IConfiguration configuration, ILogger<RoutingQueueWorker> logger)
     : BackgroundService
 {
     private const int MaxDequeueCount = 10;
@@ -52,22 +52,14 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, IRoutin
 
     private async Task HandleAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
     {
-        var command = RoutingCommand.FromJson(message.Body.ToString());
         try
         {
-            if (command is null)
-            {
-                logger.LogError("Routing queue message {QueueMessageId} is not a routing command; dropped", message.MessageId);
-            }
-            else
-            {
-                await handler.HandleAsync(command, cancellationToken);
-            }
+            await dispatcher.DispatchAsync(message.Body.ToString(), message.MessageId, cancellationToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Routing command for message {MessageId} failed (attempt {DequeueCount})", command?.MessageId, message.DequeueCount);
+            logger.LogError(e, "Routing queue message {QueueMessageId} failed (attempt {DequeueCount})", message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= MaxDequeueCount)
             {
                 var poison = queue.GetParentQueueServiceClient().GetQueueClient($"{queue.Name}-poison");

@@ -61,7 +61,7 @@ public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fi
     public async Task Route_ReceivedServiceBusMessage_IsHandledAndMalformedOnesAreDropped()
     {
         var handled = new List<RoutingCommand>();
-        var functions = new RoutingFunctions(new RecordingHandler(handled), fixture.Host.Services.GetRequiredService<MessageService>(), NullLogger<RoutingFunctions>.Instance);
+        var functions = new RoutingFunctions(new RoutingDispatcher(new RecordingHandler(handled), NullLogger<RoutingDispatcher>.Instance), fixture.Host.Services.GetRequiredService<MessageService>(), NullLogger<RoutingFunctions>.Instance);
         var command = new RoutingCommand(RoutingCommand.Route, "althea", "msg-42", 0, 0);
 
         await functions.Route(ServiceBusModelFactory.ServiceBusReceivedMessage(BinaryData.FromString(command.ToJson()), messageId: command.DeduplicationId), CancellationToken.None);
