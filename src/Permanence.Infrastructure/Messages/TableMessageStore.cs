@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
 using Permanence.Core.Clients;
 using Permanence.Core.Messages;
 using Permanence.Infrastructure.Storage;
@@ -111,17 +112,7 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
 
 internal static class StoredJson
 {
-    public static readonly JsonSerializerOptions Options = new(ContractService.Json)
-    {
-        Converters = { new InstantJsonConverter() },
-    };
-
-    private sealed class InstantJsonConverter : System.Text.Json.Serialization.JsonConverter<Instant>
-    {
-        public override Instant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            NodaTime.Text.InstantPattern.ExtendedIso.Parse(reader.GetString()!).GetValueOrThrow();
-
-        public override void Write(Utf8JsonWriter writer, Instant value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(NodaTime.Text.InstantPattern.ExtendedIso.Format(value));
-    }
+    // NodaTime's own converters (Instant as ISO-8601 UTC) on top of the platform's JSON conventions.
+    public static readonly JsonSerializerOptions Options = new JsonSerializerOptions(ContractService.Json)
+        .ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
 }
