@@ -23,8 +23,11 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<MessageService>();
         services.AddSingleton<IRoutingCommandHandler, RoutingCommandReceiver>();
         services.AddSingleton<RoutingDispatcher>();
-        services.AddSingleton(sp => new ApiKeyRegistry(
-            sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients))));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PermanenceOptions>>().Value;
+            return new ApiKeyRegistry(options.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients)), options.Signing.Key ?? "");
+        });
         services.AddSingleton<RequestAuthorization>();
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<ClientEndpoints>();

@@ -17,6 +17,9 @@ public static class Problems
     public static IResult NotFound(string detail) =>
         Results.Problem(title: "Not Found", detail: detail, statusCode: StatusCodes.Status404NotFound);
 
+    public static IResult Conflict(string detail) =>
+        Results.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
+
     public static IResult PayloadTooLarge() => Results.Problem(
         title: "Payload Too Large",
         detail: $"Bodies are limited to {HttpIo.MaxBodyBytes / 1024} KiB.",

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Permanence.Core.Common;
 using Permanence.Core.Security;
@@ -5,14 +6,40 @@ using Permanence.Core.Security;
 namespace Permanence.Infrastructure;
 
 /// <summary>Checked on start (ValidateOnStart): a misconfigured host refuses to start and says why.</summary>
-public sealed class PermanenceOptionsValidator : IValidateOptions<PermanenceOptions>
+/// <param name="services">The host environment, when there is one: without it the host is treated as production.</param>
+public sealed class PermanenceOptionsValidator(IServiceProvider services) : IValidateOptions<PermanenceOptions>
 {
     public const int MinimumApiKeyLength = 16;
     public const int MinimumSigningKeyLength = 32;
 
+    /// <summary>
+    /// The development keys and tokens printed in the README, the run script and the sample settings: anyone can
+    /// read them, so a host outside Development refuses to start with any of them.
+    /// </summary>
+    public static readonly IReadOnlySet<string> PublishedDevelopmentSecrets = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "dev-admin-key-0000000000000000",
+        "dev-operator-key-00000000000000",
+        "dev-auditor-key-000000000000000",
+        "dev-aircall-token",
+        "dev-signing-key-not-for-production-0123456789",
+    };
+
     public ValidateOptionsResult Validate(string? name, PermanenceOptions options)
     {
         var failures = new List<string>();
+        var development = services.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && environment.IsDevelopment();
+        if (!development)
+        {
+            var published = options.ApiKeys.Select((k, i) => (Value: (string?)k.Key, Setting: $"Permanence:ApiKeys:{i}:Key"))
+                .Concat(options.Aircall.Tokens.Select((t, i) => (Value: (string?)t, Setting: $"Permanence:Aircall:Tokens:{i}")))
+                .Append((Value: (string?)options.Signing.Key, Setting: "Permanence:Signing:Key"))
+                .Where(s => s.Value is not null && PublishedDevelopmentSecrets.Contains(s.Value));
+            foreach (var (_, setting) in published)
+            {
+                failures.Add($"{setting} is a published development value: set a secret of your own (allowed only in Development).");
+            }
+        }
         var storage = options.Storage;
         if (!storage.UsesConnectionString)
         {

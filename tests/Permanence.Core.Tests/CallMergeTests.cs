@@ -76,7 +76,7 @@ public class CallMergeTests
     [InlineData("agents_did_not_answer", "https://voicemail.example/v/1.mp3", CallOutcomes.Voicemail)]
     public void AircallEnded_MissedCallReason_MapsToDesignOutcome(string reason, string? voicemail, string expected)
     {
-        var result = Assert.IsType<PayloadResult.Accepted>(AircallPayload.Map(Aircall(Ended(reason, voicemail))));
+        var result = Assert.IsType<PayloadResult.Accepted>(AircallPayload.Map(Aircall(Ended(reason, voicemail)), T0));
         var record = CallRecord.Merge(null, result.Observation);
         Assert.Equal(expected, record.Outcome);
         Assert.Equal("1234567", record.CallId);
@@ -89,7 +89,7 @@ public class CallMergeTests
     public void AircallOutbound_SwapsLineAndCaller()
     {
         var json = Ended("agents_did_not_answer").Replace("\"inbound\"", "\"outbound\"", StringComparison.Ordinal);
-        var observation = Assert.IsType<PayloadResult.Accepted>(AircallPayload.Map(Aircall(json))).Observation;
+        var observation = Assert.IsType<PayloadResult.Accepted>(AircallPayload.Map(Aircall(json), T0)).Observation;
         Assert.Equal("+33 1 86 95 00 00", observation.From);
         Assert.Equal("+33 6 12 34 56 78", observation.To);
     }
@@ -97,7 +97,7 @@ public class CallMergeTests
     [Fact]
     public void AircallOtherResource_IsIgnored()
     {
-        Assert.IsType<PayloadResult.Ignored>(AircallPayload.Map(Aircall("""{ "resource": "contact", "event": "contact.created", "data": {} }""")));
+        Assert.IsType<PayloadResult.Ignored>(AircallPayload.Map(Aircall("""{ "resource": "contact", "event": "contact.created", "data": {} }"""), T0));
     }
 
     [Theory]

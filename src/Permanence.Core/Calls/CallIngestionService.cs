@@ -1,22 +1,9 @@
 using NodaTime;
 using Permanence.Core.Clients;
 using Permanence.Core.Common;
+using Permanence.Core.Security;
 
 namespace Permanence.Core.Calls;
-
-/// <summary>Port: merged call records. <see cref="MergeAsync"/> applies <see cref="CallRecord.Merge"/> under optimistic concurrency.</summary>
-public interface ICallStore
-{
-    Task<CallRecord?> GetAsync(string provider, string callId, CancellationToken cancellationToken);
-
-    Task<CallRecord> MergeAsync(CallObservation observation, CancellationToken cancellationToken);
-}
-
-/// <summary>Port: raw bodies of accepted webhooks, kept as proof.</summary>
-public interface IRawArchive
-{
-    Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, Instant receivedAt, CancellationToken cancellationToken);
-}
 
 public abstract record CallIngestResult
 {
@@ -27,16 +14,49 @@ public abstract record CallIngestResult
 
     public sealed record Invalid(ValidationErrors Errors) : CallIngestResult;
 
-    public sealed record Forbidden(string ClientId) : CallIngestResult;
+    /// <summary>The caller may not reach the call's client (or, for an unmatched call, is not scoped to every client).</summary>
+    public sealed record Forbidden : CallIngestResult;
+
+    /// <summary>The event names another client than the one the call already belongs to; the caller can see both.</summary>
+    public sealed record ClientConflict(string StoredClientId) : CallIngestResult;
 }
 
-/// <summary>Finds each call's client, normalises its numbers and merges the event into the call record.</summary>
+/// <summary>
+/// Finds each call's client, normalises its numbers and merges the event into the call record. A call's client,
+/// once set, never changes: an event naming another client is refused and writes nothing.
+/// </summary>
 public sealed class CallIngestionService(ICallStore calls, ClientDirectory clients, TimeProvider time)
 {
-    public async Task<CallIngestResult> IngestAsync(CallObservation observation, Func<string, bool> canAccessClient, CancellationToken cancellationToken)
+    public async Task<CallIngestResult> IngestAsync(CallObservation observation, IClientScope scope, CancellationToken cancellationToken)
     {
-        var clientId = observation.ClientId;
-        if (clientId is null)
+        var existing = await calls.GetAsync(observation.Provider, observation.CallId, cancellationToken);
+        // Refused early on what is stored (the same decision is taken again on the record the merge overwrites).
+        if (existing is not null && Admit(existing, observation.ClientId, derivedClientId: null, scope) is { Refusal: { } early })
+        {
+            return early;
+        }
+
+        var explicitClientId = observation.ClientId;
+        if (explicitClientId is not null)
+        {
+            if (!scope.CanAccess(explicitClientId))
+            {
+                return new CallIngestResult.Forbidden();
+            }
+            if (await clients.GetHistoryAsync(explicitClientId, cancellationToken) is null)
+            {
+                var errors = new ValidationErrors();
+                errors.Add("clientId", "is not a known client");
+                return new CallIngestResult.Invalid(errors);
+            }
+        }
+
+        // A call is matched by the owner of its number at the call's start.
+        var at = Earliest(existing?.StartedAt, observation.StartedAt)
+            ?? observation.AnsweredAt ?? observation.EndedAt ?? existing?.AnsweredAt ?? existing?.EndedAt
+            ?? Instant.FromDateTimeOffset(time.GetUtcNow());
+        string? derivedClientId = null;
+        if (existing?.ClientId is null && explicitClientId is null)
         {
             var line = observation.Direction == CallDirections.Outbound ? observation.From : observation.To;
             if (line is null && observation.Direction is null)
@@ -45,37 +65,59 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
             }
             if (PhoneNumberNormalizer.TryNormalize(line, null) is { } e164)
             {
-                clientId = await clients.FindNumberOwnerAsync(e164, cancellationToken);
+                derivedClientId = await clients.FindNumberOwnerAsync(e164, at, cancellationToken);
             }
         }
 
         string? region = null;
-        if (clientId is not null)
+        if ((existing?.ClientId ?? explicitClientId ?? derivedClientId) is { } regionClient &&
+            await clients.GetHistoryAsync(regionClient, cancellationToken) is { } history)
         {
-            if (!canAccessClient(clientId))
-            {
-                return new CallIngestResult.Forbidden(clientId);
-            }
-            var history = await clients.GetHistoryAsync(clientId, cancellationToken);
-            if (history is null)
-            {
-                // Only an explicit clientId can name a client that does not exist: owners come from stored contracts.
-                var errors = new ValidationErrors();
-                errors.Add("clientId", "is not a known client");
-                return new CallIngestResult.Invalid(errors);
-            }
-            var at = observation.StartedAt ?? observation.AnsweredAt ?? observation.EndedAt ?? Instant.FromDateTimeOffset(time.GetUtcNow());
             region = (history.VersionAt(at) ?? history.Latest)?.Region;
         }
-
         // A caller number that cannot be parsed (withheld, short code) is kept as received.
         var normalized = observation with
         {
-            ClientId = clientId,
             From = PhoneNumberNormalizer.TryNormalize(observation.From, region) ?? observation.From,
             To = PhoneNumberNormalizer.TryNormalize(observation.To, region) ?? observation.To,
         };
-        return new CallIngestResult.Stored(await calls.MergeAsync(normalized, cancellationToken));
+
+        CallIngestResult? refusal = null;
+        var outcome = await calls.MergeAsync(observation.Provider, observation.CallId, current =>
+        {
+            var (clientId, refused) = Admit(current, explicitClientId, derivedClientId, scope);
+            refusal = refused;
+            return refused is null ? normalized with { ClientId = clientId } : null;
+        }, cancellationToken);
+        return outcome.Admitted ? new CallIngestResult.Stored(outcome.Record!) : refusal!;
+    }
+
+    /// <summary>
+    /// Whether the event may touch the call as stored (<paramref name="current"/>), and under which client. The
+    /// scope is checked against the stored client; unmatched calls belong to no client and need a key scoped to all.
+    /// </summary>
+    internal static (string? ClientId, CallIngestResult? Refusal) Admit(CallRecord? current, string? explicitClientId, string? derivedClientId, IClientScope scope)
+    {
+        if (current?.ClientId is { } stored)
+        {
+            if (!scope.CanAccess(stored))
+            {
+                return (null, new CallIngestResult.Forbidden());
+            }
+            return explicitClientId is not null && explicitClientId != stored
+                ? (null, new CallIngestResult.ClientConflict(stored))
+                : (stored, null);
+        }
+        if (current is not null && !scope.AllClients)
+        {
+            return (null, new CallIngestResult.Forbidden());
+        }
+        var clientId = explicitClientId ?? derivedClientId;
+        if (clientId is null)
+        {
+            return scope.AllClients ? (null, null) : (null, new CallIngestResult.Forbidden());
+        }
+        return scope.CanAccess(clientId) ? (clientId, null) : (null, new CallIngestResult.Forbidden());
     }
 
     /// <summary>The record with its client's band at its start, or null for an unknown call.</summary>
@@ -95,4 +137,6 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         }
         return (record, band);
     }
+
+    private static Instant? Earliest(Instant? x, Instant? y) => x is null ? y : y is null ? x : x < y ? x : y;
 }

@@ -35,7 +35,7 @@ public static class CallDirections
     public const string Outbound = "outbound";
 }
 
-/// <summary>What one provider event tells about a call, already normalised (DESIGN.md §6).</summary>
+/// <summary>What one provider event tells about a call, already normalised (README, "Calls").</summary>
 public sealed record CallObservation
 {
     public required string Provider { get; init; }
@@ -85,7 +85,10 @@ public sealed record CallRecord
 
     public static CallRecord Merge(CallRecord? record, CallObservation observation)
     {
-        Instant? agentAt = observation.AgentId is null ? null : observation.ObservedAt ?? Instant.MinValue;
+        // An agent change is ordered by when the provider saw it, else by the event's own times (never a sentinel).
+        Instant? agentAt = observation.AgentId is null
+            ? null
+            : observation.ObservedAt ?? observation.EndedAt ?? observation.AnsweredAt ?? observation.StartedAt;
         var incoming = new CallRecord
         {
             Provider = observation.Provider,
@@ -118,7 +121,8 @@ public sealed record CallRecord
             ReportedOutcome = CallOutcomes.Rank(b.ReportedOutcome) > CallOutcomes.Rank(a.ReportedOutcome) ? b.ReportedOutcome : a.ReportedOutcome,
             AgentId = agent,
             AgentObservedAt = agentAt,
-            ClientId = Smallest(a.ClientId, b.ClientId),
+            // A call's client, once set, never changes (events naming another client are refused before merging).
+            ClientId = a.ClientId ?? b.ClientId,
         };
     }
 

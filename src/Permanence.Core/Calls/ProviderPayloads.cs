@@ -16,7 +16,7 @@ public abstract record PayloadResult
     public sealed record Invalid(ValidationErrors Errors) : PayloadResult;
 }
 
-/// <summary>Twilio Voice status callbacks (form fields) mapped onto a call observation, DESIGN.md §6.</summary>
+/// <summary>Twilio Voice status callbacks (form fields) mapped onto a call observation, README, "Calls".</summary>
 public static class TwilioVoicePayload
 {
     public const string Provider = "twilio";
@@ -37,23 +37,29 @@ public static class TwilioVoicePayload
         Instant at = receivedAt;
         if (form.TryGetValue("Timestamp", out var timestamp) && !string.IsNullOrEmpty(timestamp))
         {
-            if (DateTimeOffset.TryParse(timestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            if (ParseTimestamp(timestamp) is not { } parsed)
             {
-                at = Instant.FromDateTimeOffset(parsed);
+                errors.Add("Timestamp", "must be an RFC 1123 date such as 'Mon, 05 Oct 2026 07:31:10 +0000'");
+            }
+            else if (!Limits.IsInRange(parsed))
+            {
+                errors.Add("Timestamp", Limits.TimestampRangeMessage);
             }
             else
             {
-                errors.Add("Timestamp", "is not an RFC 2822 date");
+                at = parsed;
             }
         }
+        form.TryGetValue("From", out var from);
+        form.TryGetValue("To", out var to);
+        Limits.CheckShortText(from, Limits.MaxPhoneTextLength, "From", errors);
+        Limits.CheckShortText(to, Limits.MaxPhoneTextLength, "To", errors);
         if (!errors.IsEmpty)
         {
             return new PayloadResult.Invalid(errors);
         }
 
         form.TryGetValue("Direction", out var direction);
-        form.TryGetValue("From", out var from);
-        form.TryGetValue("To", out var to);
         var observation = new CallObservation
         {
             Provider = Provider,
@@ -82,9 +88,27 @@ public static class TwilioVoicePayload
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    // Twilio writes RFC 1123 dates with a numeric offset ("+0000"); "GMT" is the same instant in RFC 1123's own form.
+    private static readonly OffsetDateTimePattern NumericOffset =
+        OffsetDateTimePattern.CreateWithInvariantCulture("ddd, dd MMM uuuu HH:mm:ss o<+HHmm>");
+
+    private static readonly LocalDateTimePattern Gmt = LocalDateTimePattern.CreateWithInvariantCulture("ddd, dd MMM uuuu HH:mm:ss 'GMT'");
+
+    /// <summary>Strict RFC 1123 (the day name must match the date), or null.</summary>
+    internal static Instant? ParseTimestamp(string value)
+    {
+        var offset = NumericOffset.Parse(value);
+        if (offset.Success)
+        {
+            return offset.Value.ToInstant();
+        }
+        var gmt = Gmt.Parse(value);
+        return gmt.Success ? gmt.Value.InUtc().ToInstant() : null;
+    }
 }
 
-/// <summary>Aircall call webhooks mapped onto a call observation, DESIGN.md §6.</summary>
+/// <summary>Aircall call webhooks mapped onto a call observation, README, "Calls".</summary>
 public static class AircallPayload
 {
     public const string Provider = "aircall";
@@ -100,7 +124,8 @@ public static class AircallPayload
             ? token.GetString()
             : null;
 
-    public static PayloadResult Map(JsonElement root)
+    /// <param name="receivedAt">When the webhook arrived: orders an agent change of an event that carries no time at all.</param>
+    public static PayloadResult Map(JsonElement root, Instant receivedAt)
     {
         var errors = new ValidationErrors();
         if (root.ValueKind != JsonValueKind.Object)
@@ -154,9 +179,19 @@ public static class AircallPayload
         // number.digits is the Aircall line, raw_digits the other party.
         var line = data.TryGetProperty("number", out var number) && number.ValueKind == JsonValueKind.Object ? String(number, "digits") : null;
         var other = String(data, "raw_digits");
+        Limits.CheckShortText(line, Limits.MaxPhoneTextLength, "data.number.digits", errors);
+        Limits.CheckShortText(other, Limits.MaxPhoneTextLength, "data.raw_digits", errors);
         var agent = data.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object && user.TryGetProperty("id", out var userId)
             ? userId.ValueKind == JsonValueKind.Number ? userId.GetRawText() : userId.ValueKind == JsonValueKind.String ? userId.GetString() : null
             : null;
+        if (agent is not null && !Identifiers.IsValidExternalId(agent))
+        {
+            errors.Add("data.user.id", "must be a number or a safe identifier");
+        }
+        if (!errors.IsEmpty)
+        {
+            return new PayloadResult.Invalid(errors);
+        }
 
         string? outcome = null;
         if (eventName == "call.voicemail_left")
@@ -183,7 +218,8 @@ public static class AircallPayload
             EndedAt = endedAt,
             Outcome = outcome,
             AgentId = agent,
-            ObservedAt = observedAt,
+            // Without a top-level timestamp the event's own times order it; the arrival time as a last resort.
+            ObservedAt = observedAt ?? endedAt ?? answeredAt ?? startedAt ?? receivedAt,
         });
     }
 
@@ -199,16 +235,21 @@ public static class AircallPayload
         {
             return null;
         }
-        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) && seconds is > 0 and < 32503680000)
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds))
         {
-            return Instant.FromUnixTimeSeconds(seconds);
+            if (seconds >= Limits.EarliestTimestamp.ToUnixTimeSeconds() && seconds < Limits.LatestTimestamp.ToUnixTimeSeconds())
+            {
+                return Instant.FromUnixTimeSeconds(seconds);
+            }
+            errors.Add(path, $"must be Unix seconds and {Limits.TimestampRangeMessage}");
+            return null;
         }
         errors.Add(path, "must be Unix seconds");
         return null;
     }
 }
 
-/// <summary>The normalised call record of POST /calls (DESIGN.md §6).</summary>
+/// <summary>The normalised call record of POST /calls (README, "Calls").</summary>
 public sealed record CallRecordInput
 {
     public string? Provider { get; init; }
@@ -250,6 +291,8 @@ public sealed record CallRecordInput
         {
             errors.Add($"{pathPrefix}agentId", "must be letters, digits, '.', '_', ':' or '-'");
         }
+        Limits.CheckShortText(From, Limits.MaxPhoneTextLength, $"{pathPrefix}from", errors);
+        Limits.CheckShortText(To, Limits.MaxPhoneTextLength, $"{pathPrefix}to", errors);
         var started = Timestamp(StartedAt, $"{pathPrefix}startedAt", errors, required: true);
         var answered = Timestamp(AnsweredAt, $"{pathPrefix}answeredAt", errors, required: false);
         var ended = Timestamp(EndedAt, $"{pathPrefix}endedAt", errors, required: false);
@@ -305,16 +348,17 @@ public sealed record CallRecordInput
             return null;
         }
         var parsed = InstantPattern.ExtendedIso.Parse(value);
-        if (parsed.Success)
+        var offset = parsed.Success ? null : OffsetDateTimePattern.ExtendedIso.Parse(value);
+        Instant? instant = parsed.Success ? parsed.Value : offset!.Success ? offset.Value.ToInstant() : null;
+        if (instant is null)
         {
-            return parsed.Value;
+            errors.Add(path, "must be an ISO-8601 timestamp with offset, such as 2026-10-05T07:31:10Z");
         }
-        var offset = OffsetDateTimePattern.ExtendedIso.Parse(value);
-        if (offset.Success)
+        else if (!Limits.IsInRange(instant.Value))
         {
-            return offset.Value.ToInstant();
+            errors.Add(path, Limits.TimestampRangeMessage);
+            return null;
         }
-        errors.Add(path, "must be an ISO-8601 timestamp with offset, such as 2026-10-05T07:31:10Z");
-        return null;
+        return instant;
     }
 }

@@ -1,41 +1,77 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
+using NodaTime;
 using Permanence.Core.Configuration;
 
 namespace Permanence.Core.Clients;
 
 /// <summary>
 /// Read side of the contracts for ingestion and routing: number owners and compiled histories, cached briefly
-/// (every call event needs them). A PUT on this instance evicts at once; other instances see it within
-/// <see cref="Ttl"/>.
+/// (every call event needs them) in a bounded cache. A PUT on this instance evicts at once; other instances see
+/// it within <see cref="Ttl"/>.
 /// </summary>
-public sealed class ClientDirectory(ContractService contracts, IContractStore store, TimeProvider time)
+public sealed class ClientDirectory : IDisposable
 {
     public static readonly TimeSpan Ttl = TimeSpan.FromSeconds(30);
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset At, ContractHistory? Value)> _histories = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset At, string? Value)> _owners = new(StringComparer.Ordinal);
+    /// <summary>Entries kept at most (each client history and each number counts one).</summary>
+    public const int MaxEntries = 10_000;
+
+    private readonly ContractService _contracts;
+    private readonly IContractStore _store;
+    private readonly MemoryCache _cache;
+
+    public ClientDirectory(ContractService contracts, IContractStore store, TimeProvider time)
+    {
+        _contracts = contracts;
+        _store = store;
+        _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = MaxEntries, Clock = new TimeProviderClock(time) });
+    }
+
+    public int Count => _cache.Count;
 
     public Task<ContractHistory?> GetHistoryAsync(string clientId, CancellationToken cancellationToken) =>
-        CachedAsync(_histories, clientId, () => contracts.GetHistoryAsync(clientId, cancellationToken));
+        CachedAsync(("history", clientId), () => _contracts.GetHistoryAsync(clientId, cancellationToken));
 
-    public Task<string?> FindNumberOwnerAsync(string e164, CancellationToken cancellationToken) =>
-        CachedAsync(_owners, e164, () => store.GetNumberOwnerAsync(e164, cancellationToken));
-
-    private async Task<T?> CachedAsync<T>(ConcurrentDictionary<string, (DateTimeOffset At, T? Value)> cache, string key, Func<Task<T?>> load)
+    /// <summary>The client owning the number at <paramref name="at"/> (README, "Numbers over time"), or null.</summary>
+    public async Task<string?> FindNumberOwnerAsync(string e164, Instant at, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (cache.TryGetValue(key, out var cached) && now - cached.At < Ttl)
+        var claimants = await CachedAsync(("claimants", e164), async () =>
+            (IReadOnlyList<string>?)(await _store.GetNumberClaimsAsync(e164, cancellationToken))
+                .Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
+        foreach (var clientId in claimants ?? [])
         {
-            return cached.Value;
+            // The saved versions decide; a claim row only says which clients to look at.
+            var history = await GetHistoryAsync(clientId, cancellationToken);
+            if (ContractService.OwnershipOf(history, e164).Any(i => i.Contains(at)))
+            {
+                return clientId;
+            }
+        }
+        return null;
+    }
+
+    private async Task<T?> CachedAsync<T>((string Kind, string Key) key, Func<Task<T?>> load) where T : class
+    {
+        if (_cache.TryGetValue(key, out T? cached))
+        {
+            return cached;
         }
         var value = await load();
-        cache[key] = (now, value);
+        // Unknown clients and free numbers are cached too (as null), so a flood of them cannot bypass the cache.
+        _cache.Set(key, value, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Ttl });
         return value;
     }
 
     public void Evict(string clientId)
     {
-        _histories.TryRemove(clientId, out _);
-        _owners.Clear();
+        // A PUT can change any number's owner: drop everything, the next reads reload what they need.
+        _cache.Clear();
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private sealed class TimeProviderClock(TimeProvider time) : Microsoft.Extensions.Internal.ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
     }
 }

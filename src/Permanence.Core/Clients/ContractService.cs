@@ -13,9 +13,13 @@ public abstract record PutContractResult
     public sealed record Saved(int Version, LocalDate EffectiveFrom, bool ClientCreated, bool Changed) : PutContractResult;
 }
 
-/// <summary>Creates and versions client configurations (DESIGN.md §5) and reads them back, compiled.</summary>
+/// <summary>
+/// Creates and versions client configurations and reads them back, compiled (README, "Client configuration").
+/// Numbers are owned over time: a PUT is refused when it would give a number to two clients at the same moment.
+/// </summary>
 public sealed class ContractService(IContractStore store, TimeProvider time)
 {
+    /// <summary>Options for reading request bodies.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -23,51 +27,71 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
 
     private const int MaxSaveAttempts = 5;
 
+    /// <summary>A claim written by a save still in progress (or that died) counts against others for this long.</summary>
+    public static readonly Duration InFlightClaimLifetime = Duration.FromMinutes(5);
+
+    private const string OwnedByAnother = "is owned by another client during part of this version's period";
+
+    public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+
     public async Task<PutContractResult> PutAsync(string clientId, ClientConfiguration configuration, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var compiled = ConfigurationValidator.Validate(clientId, configuration, errors);
-        // Ownership of the numbers is checked even when other fields are wrong, so that one 422 lists every problem.
-        var region = PhoneNumberNormalizer.RegionOf(configuration.Locale);
-        var numbers = configuration.Numbers ?? [];
-        for (var i = 0; i < numbers.Count; i++)
+        if (compiled is null)
         {
-            if (PhoneNumberNormalizer.TryNormalize(numbers[i], region) is { } e164 &&
-                await store.GetNumberOwnerAsync(e164, cancellationToken) is { } owner && owner != clientId)
-            {
-                errors.Add($"numbers[{i}]", "is already owned by another client");
-            }
-        }
-        if (compiled is null || !errors.IsEmpty)
-        {
+            // One 422 lists every problem: ownership is checked too, as well as it can be without a valid version.
+            await AddApproximateOwnershipErrorsAsync(clientId, configuration, errors, cancellationToken);
             return new PutContractResult.Invalid(errors);
         }
 
-        var taken = await store.ClaimNumbersAsync(clientId, compiled.Numbers, cancellationToken);
-        if (taken.Count > 0)
-        {
-            foreach (var number in taken)
-            {
-                errors.Add($"numbers[{IndexOf(configuration, number, compiled.Region)}]", "is already owned by another client");
-            }
-            return new PutContractResult.Invalid(errors);
-        }
-
-        var json = JsonSerializer.Serialize(compiled.Configuration, Json);
+        var json = JsonSerializer.Serialize(compiled.Configuration, StorageJson.Options);
         for (var attempt = 0; attempt < MaxSaveAttempts; attempt++)
         {
-            var versions = await store.GetVersionsAsync(clientId, cancellationToken);
-            var latest = versions.Count == 0 ? 0 : versions.Max(v => v.Version);
-            var sameDay = versions.Where(v => v.EffectiveFrom == compiled.EffectiveFrom).MaxBy(v => v.Version);
-            if (sameDay is not null && sameDay.Json == json)
+            var stored = await store.GetVersionsAsync(clientId, cancellationToken);
+            var latest = stored.Count == 0 ? 0 : stored.Max(v => v.Version);
+            var sameDay = stored.Where(v => v.EffectiveFrom == compiled.EffectiveFrom).MaxBy(v => v.Version);
+            if (sameDay is not null && Normalize(sameDay.Json) == json)
             {
                 // The same document again: nothing changes (PUT is idempotent).
                 return new PutContractResult.Saved(sameDay.Version, sameDay.EffectiveFrom, ClientCreated: false, Changed: false);
             }
-            var stored = new StoredContractVersion(latest + 1, compiled.EffectiveFrom, Instant.FromDateTimeOffset(time.GetUtcNow()), json);
-            if (await store.SaveVersionAsync(clientId, stored, latest, cancellationToken) == SaveOutcome.Saved)
+            var candidate = new StoredContractVersion(latest + 1, compiled.EffectiveFrom, Now, json);
+            if (!store.CanStore(clientId, candidate))
             {
-                return new PutContractResult.Saved(stored.Version, stored.EffectiveFrom, ClientCreated: latest == 0, Changed: true);
+                errors.Add("body", "is too large to store: shorten texts or split contacts and scenarios");
+                return new PutContractResult.Invalid(errors);
+            }
+
+            var before = BuildHistory(clientId, stored);
+            var after = BuildHistory(clientId, [.. stored, candidate]);
+            if (await AddOwnershipConflictsAsync(clientId, configuration, compiled.Region, after, errors, cancellationToken))
+            {
+                return new PutContractResult.Invalid(errors);
+            }
+
+            var previousClaims = await WriteClaimsAsync(clientId, before, after, candidate.Version, cancellationToken);
+            var committed = false;
+            try
+            {
+                // Checked again once our claims are visible: of two saves racing for one number, neither wins twice.
+                if (await AddOwnershipConflictsAsync(clientId, configuration, compiled.Region, after, errors, cancellationToken))
+                {
+                    return new PutContractResult.Invalid(errors);
+                }
+                if (await store.SaveVersionAsync(clientId, candidate, latest, cancellationToken) == SaveOutcome.Saved)
+                {
+                    committed = true;
+                    return new PutContractResult.Saved(candidate.Version, candidate.EffectiveFrom, ClientCreated: latest == 0, Changed: true);
+                }
+            }
+            finally
+            {
+                if (!committed)
+                {
+                    // A failed save leaves no claim behind.
+                    await RestoreClaimsAsync(clientId, previousClaims, CancellationToken.None);
+                }
             }
         }
         throw new InvalidOperationException("The configuration kept changing while it was being saved.");
@@ -81,25 +105,141 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
             return null;
         }
         var stored = await store.GetVersionsAsync(clientId, cancellationToken);
-        if (stored.Count == 0)
-        {
-            return null;
-        }
-        // A version with the same effectiveFrom as a later PUT is superseded by it.
-        var current = stored.GroupBy(v => v.EffectiveFrom).Select(g => g.MaxBy(v => v.Version)!);
-        return new ContractHistory(current.Select(v => Compile(clientId, v)));
+        return stored.Count == 0 ? null : BuildHistory(clientId, stored);
     }
 
-    public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+    /// <summary>The intervals during which the client owns the number, per its saved versions (empty if none).</summary>
+    public static IReadOnlyList<OwnershipInterval> OwnershipOf(ContractHistory? history, string number) =>
+        history is not null && NumberOwnership.IntervalsByNumber(history).TryGetValue(number, out var intervals) ? intervals : [];
+
+    private static ContractHistory BuildHistory(string clientId, IEnumerable<StoredContractVersion> stored) =>
+        // A version with the same effectiveFrom as a later PUT is superseded by it.
+        new(stored.GroupBy(v => v.EffectiveFrom).Select(g => Compile(clientId, g.MaxBy(v => v.Version)!)));
 
     private static ContractVersion Compile(string clientId, StoredContractVersion stored)
     {
-        var configuration = JsonSerializer.Deserialize<ClientConfiguration>(stored.Json, Json)
+        var configuration = JsonSerializer.Deserialize<ClientConfiguration>(stored.Json, StorageJson.Options)
             ?? throw new InvalidDataException($"Stored configuration {clientId} v{stored.Version} is empty.");
-        var errors = new ValidationErrors();
-        var version = ConfigurationValidator.Validate(clientId, configuration, errors, stored.Version)
-            ?? throw new InvalidDataException($"Stored configuration {clientId} v{stored.Version} no longer validates.");
-        return version with { StoredAt = stored.StoredAt };
+        // Validated when written: reads trust what was stored.
+        var version = ConfigurationValidator.Validate(clientId, configuration, new ValidationErrors(), stored.Version, trusted: true)
+            ?? throw new InvalidDataException($"Stored configuration {clientId} v{stored.Version} cannot be compiled.");
+        return version with { EffectiveFrom = stored.EffectiveFrom, StoredAt = stored.StoredAt };
+    }
+
+    private static string Normalize(string storedJson) =>
+        JsonSerializer.Serialize(JsonSerializer.Deserialize<ClientConfiguration>(storedJson, StorageJson.Options), StorageJson.Options);
+
+    /// <summary>What other clients hold of a number: their saved versions, plus a claim of a save in progress.</summary>
+    private async Task<IReadOnlyList<OwnershipInterval>> OthersOwnershipAsync(NumberClaim claim, CancellationToken cancellationToken)
+    {
+        var history = await GetHistoryAsync(claim.ClientId, cancellationToken);
+        var intervals = OwnershipOf(history, claim.Number).ToList();
+        var inFlight = claim.Intervals is not null
+            && claim.ContractVersion > (history?.Latest?.Version ?? 0)
+            && claim.WrittenAt is { } written && Now - written < InFlightClaimLifetime;
+        if (inFlight)
+        {
+            intervals.AddRange(claim.Intervals!);
+        }
+        return intervals;
+    }
+
+    /// <returns>Whether a number of <paramref name="after"/> overlaps another client's ownership (errors added).</returns>
+    private async Task<bool> AddOwnershipConflictsAsync(string clientId, ClientConfiguration configuration, string? region, ContractHistory after, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        var conflict = false;
+        foreach (var (number, ours) in NumberOwnership.IntervalsByNumber(after))
+        {
+            foreach (var claim in await store.GetNumberClaimsAsync(number, cancellationToken))
+            {
+                if (claim.ClientId != clientId && NumberOwnership.Overlap(ours, await OthersOwnershipAsync(claim, cancellationToken)))
+                {
+                    // Named by its place in the request; nothing about the other client is said.
+                    var index = IndexOf(configuration, number, region);
+                    if (index >= 0)
+                    {
+                        errors.Add($"numbers[{index}]", OwnedByAnother);
+                    }
+                    else
+                    {
+                        errors.Add("numbers", $"{number} {OwnedByAnother}");
+                    }
+                    conflict = true;
+                    break;
+                }
+            }
+        }
+        return conflict;
+    }
+
+    private async Task AddApproximateOwnershipErrorsAsync(string clientId, ClientConfiguration configuration, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        // Without a valid zone the version's start is known to within a day: judge from the day before.
+        var from = ConfigurationValidator.TryParseDate(configuration.EffectiveFrom, out var date) && Limits.IsInRange(date)
+            ? date.PlusDays(-1).AtMidnight().InUtc().ToInstant()
+            : Limits.EarliestTimestamp;
+        OwnershipInterval[] window = [new(from, null)];
+        var region = PhoneNumberNormalizer.RegionOf(configuration.Locale);
+        var numbers = configuration.Numbers ?? [];
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            if (PhoneNumberNormalizer.TryNormalize(numbers[i], region) is not { } e164)
+            {
+                continue;
+            }
+            foreach (var claim in await store.GetNumberClaimsAsync(e164, cancellationToken))
+            {
+                if (claim.ClientId != clientId && NumberOwnership.Overlap(window, await OthersOwnershipAsync(claim, cancellationToken)))
+                {
+                    errors.Add($"numbers[{i}]", OwnedByAnother);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the client's claims as of <paramref name="after"/>; returns what they were, to restore on failure.</summary>
+    private async Task<Dictionary<string, List<NumberClaim>>> WriteClaimsAsync(string clientId, ContractHistory before, ContractHistory after, int version, CancellationToken cancellationToken)
+    {
+        var target = NumberOwnership.IntervalsByNumber(after);
+        var numbers = NumberOwnership.IntervalsByNumber(before).Keys.Union(target.Keys, StringComparer.Ordinal).ToList();
+        var previous = new Dictionary<string, List<NumberClaim>>(StringComparer.Ordinal);
+        foreach (var number in numbers)
+        {
+            previous[number] = (await store.GetNumberClaimsAsync(number, cancellationToken)).Where(c => c.ClientId == clientId).ToList();
+        }
+        try
+        {
+            foreach (var number in numbers)
+            {
+                if (target.TryGetValue(number, out var intervals))
+                {
+                    await store.WriteNumberClaimAsync(new NumberClaim(number, clientId, intervals, version, Now), cancellationToken);
+                }
+                else
+                {
+                    await store.RemoveNumberClaimAsync(number, clientId, cancellationToken);
+                }
+            }
+        }
+        catch
+        {
+            await RestoreClaimsAsync(clientId, previous, CancellationToken.None);
+            throw;
+        }
+        return previous;
+    }
+
+    private async Task RestoreClaimsAsync(string clientId, Dictionary<string, List<NumberClaim>> previous, CancellationToken cancellationToken)
+    {
+        foreach (var (number, claims) in previous)
+        {
+            await store.RemoveNumberClaimAsync(number, clientId, cancellationToken);
+            foreach (var claim in claims)
+            {
+                await store.WriteNumberClaimAsync(claim, cancellationToken);
+            }
+        }
     }
 
     private static int IndexOf(ClientConfiguration configuration, string e164, string? region)
@@ -112,6 +252,6 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
                 return i;
             }
         }
-        return 0;
+        return -1;
     }
 }

@@ -11,23 +11,30 @@ public enum SaveOutcome
     Conflict,
 }
 
-/// <summary>Port: persistence of contract configurations and of phone number ownership.</summary>
+/// <summary>
+/// One row of the number index: a client claims a number for <see cref="Intervals"/>, computed from its versions
+/// up to <see cref="ContractVersion"/>. <see cref="Intervals"/> is null for a claim stored before ownership had
+/// periods: the client then owns the number whenever one of its versions in force lists it.
+/// </summary>
+public sealed record NumberClaim(string Number, string ClientId, IReadOnlyList<OwnershipInterval>? Intervals, int ContractVersion, Instant? WrittenAt);
+
+/// <summary>Port: persistence of contract configurations and of the index of numbers by client.</summary>
 public interface IContractStore
 {
     Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken);
 
-    /// <summary>The client owning an E.164 number, or null.</summary>
-    Task<string?> GetNumberOwnerAsync(string number, CancellationToken cancellationToken);
+    /// <summary>Every client's claim on an E.164 number (in both stored forms).</summary>
+    Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken);
 
-    /// <summary>Claims numbers for the client; returns those another client owns (nothing is taken from it).</summary>
-    Task<IReadOnlyList<string>> ClaimNumbersAsync(string clientId, IReadOnlyList<string> numbers, CancellationToken cancellationToken);
+    /// <summary>Writes the client's claim on the number, replacing any claim of that client in either form.</summary>
+    Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>Removes the client's claims on the number, in either form.</summary>
+    Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the version fits in one stored record (storage limits are checked before writing).</summary>
+    bool CanStore(string clientId, StoredContractVersion version);
 
     /// <summary>Writes a version atomically, provided the client's latest version is still <paramref name="expectedLatestVersion"/>.</summary>
     Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken);
-}
-
-/// <summary>Port: tells whether storage answers.</summary>
-public interface IStorageHealthProbe
-{
-    Task<bool> IsReachableAsync(CancellationToken cancellationToken);
 }

@@ -4,16 +4,17 @@ namespace Permanence.Core.Common;
 
 /// <summary>
 /// Identifiers end up in table keys and blob paths: only a conservative alphabet is accepted, so no
-/// key can contain '/', '\', '#', '?', control characters or traverse a path.
+/// key can contain '/', '\', '#', '?', control characters or traverse a path. Patterns end with <c>\z</c>,
+/// not <c>$</c>: <c>$</c> also matches before a final newline, which would let "c1\n" through.
 /// </summary>
 public static partial class Identifiers
 {
     public const int MaxLength = 64;
 
-    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ClientIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex ExternalIdPattern();
 
     /// <summary>Client ids: lowercase letters, digits and inner hyphens, 1–64 characters.</summary>

@@ -21,7 +21,12 @@ public static class ConfigurationValidator
         return result.Success;
     }
 
-    public static ContractVersion? Validate(string clientId, ClientConfiguration config, ValidationErrors errors, int version = 0)
+    /// <summary>
+    /// Validates and compiles. <paramref name="trusted"/> is for configurations read back from storage: they were
+    /// validated when written, so a rule tightened since (or a phone-number metadata update) must not make a
+    /// client's every event fail; problems are then ignored as long as the version can be compiled.
+    /// </summary>
+    public static ContractVersion? Validate(string clientId, ClientConfiguration config, ValidationErrors errors, int version = 0, bool trusted = false)
     {
         if (!Identifiers.IsValidClientId(clientId))
         {
@@ -60,6 +65,10 @@ public static class ConfigurationValidator
         {
             errors.Add("effectiveFrom", "must be a date YYYY-MM-DD");
         }
+        else if (!Limits.IsInRange(effectiveFrom))
+        {
+            errors.Add("effectiveFrom", Limits.TimestampRangeMessage);
+        }
 
         var numbers = ValidateNumbers(config.Numbers, region, errors);
         var contacts = ValidateContacts(config.Contacts, region, errors);
@@ -74,7 +83,7 @@ public static class ConfigurationValidator
             errors.Add("retention.months", "must be between 1 and 240");
         }
 
-        if (!errors.IsEmpty || zone is null || calendar is null || rota is null)
+        if ((!trusted && !errors.IsEmpty) || zone is null || calendar is null || rota is null)
         {
             return null;
         }
@@ -206,7 +215,15 @@ public static class ConfigurationValidator
             {
                 errors.Add($"calendar.closures[{i}].to", "must be a date YYYY-MM-DD");
             }
-            if (fromOk && toOk)
+            if (fromOk && !Limits.IsInRange(from))
+            {
+                errors.Add($"calendar.closures[{i}].from", Limits.TimestampRangeMessage);
+            }
+            else if (toOk && !Limits.IsInRange(to))
+            {
+                errors.Add($"calendar.closures[{i}].to", Limits.TimestampRangeMessage);
+            }
+            else if (fromOk && toOk)
             {
                 if (to < from)
                 {

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using NodaTime.Text;
+using Permanence.Core.Calls;
 using Permanence.Core.Clients;
 using Permanence.Core.Common;
 using Permanence.Core.Routing;
@@ -22,12 +23,13 @@ public abstract record AcceptMessageResult
 }
 
 /// <summary>
-/// Accepts operators' messages (DESIGN.md §7) and hands each to routing exactly once in effect: an outbox
+/// Accepts operators' messages (README, "Messages") and hands each to routing exactly once in effect: an outbox
 /// marker, then the message, then the routing command; a crash or a failed enqueue in between leaves the
 /// marker, and <see cref="SweepAsync"/> enqueues later.
 /// </summary>
 public sealed class MessageService(
     IMessageStore messages,
+    ICallStore calls,
     IRoutingQueue queue,
     ClientDirectory clients,
     TimeProvider time,
@@ -38,6 +40,13 @@ public sealed class MessageService(
 
     /// <summary>A marker without a message this old belongs to a write that never happened.</summary>
     public static readonly Duration AbandonedAfter = Duration.FromMinutes(15);
+
+    // Bounds of free text (README, "Limits"): generous for what an operator types, far below storage limits.
+    public const int MaxNameLength = 200;
+    public const int MaxEmailLength = 254;
+    public const int MaxTextLength = 20_000;
+    public const int MaxFields = 100;
+    public const int MaxFieldValueLength = 4_000;
 
     public async Task<AcceptMessageResult> AcceptAsync(MessageInput input, ApiPrincipal principal, string? idempotencyKey, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -66,22 +75,38 @@ public sealed class MessageService(
         {
             errors.Add("operatorId", "must be letters, digits, '.', '_', ':' or '-'");
         }
-        foreach (var name in (input.Fields ?? []).Keys)
+        if (input.Fields is { Count: > MaxFields })
+        {
+            errors.Add("fields", $"must hold at most {MaxFields} fields");
+        }
+        foreach (var (name, value) in input.Fields ?? [])
         {
             if (!Identifiers.IsValidExternalId(name))
             {
                 errors.Add("fields", $"field names must be letters, digits, '.', '_', ':' or '-'");
             }
+            else
+            {
+                CheckText(value, MaxFieldValueLength, $"fields.{name}", errors);
+            }
         }
+        Limits.CheckShortText(input.Caller?.Name, MaxNameLength, "caller.name", errors);
+        Limits.CheckShortText(input.Caller?.Phone, Limits.MaxPhoneTextLength, "caller.phone", errors);
+        Limits.CheckShortText(input.Caller?.Email, MaxEmailLength, "caller.email", errors);
+        CheckText(input.Text, MaxTextLength, "text", errors);
         Instant takenAt = default;
         var parsed = InstantPattern.ExtendedIso.Parse(input.TakenAt ?? "");
-        if (parsed.Success)
+        if (!parsed.Success)
         {
-            takenAt = parsed.Value;
+            errors.Add("takenAt", "is required: an ISO-8601 UTC timestamp such as 2026-10-05T19:42:10Z");
+        }
+        else if (!Limits.IsInRange(parsed.Value))
+        {
+            errors.Add("takenAt", Limits.TimestampRangeMessage);
         }
         else
         {
-            errors.Add("takenAt", "is required: an ISO-8601 UTC timestamp such as 2026-10-05T19:42:10Z");
+            takenAt = parsed.Value;
         }
         if (idempotencyKey is not null && (idempotencyKey.Length is 0 or > 200))
         {
@@ -91,6 +116,12 @@ public sealed class MessageService(
         if (history is null && !errors.Contains("clientId"))
         {
             errors.Add("clientId", "is not a known client");
+        }
+        if (history is not null && input.CallId is not null && !errors.Contains("callId") &&
+            await CallOfAnotherClientAsync(input.CallId, input.ClientId!, cancellationToken))
+        {
+            // Said the same way whether the call is another client's or unmatched: nothing about others leaks.
+            errors.Add("callId", "is not a call of this client");
         }
         if (!errors.IsEmpty)
         {
@@ -120,6 +151,13 @@ public sealed class MessageService(
             RoutingState = RoutingState.Pending,
         };
 
+        if (!messages.CanStore(message))
+        {
+            errors.Add("body", "is too large to store: shorten the text or the fields");
+            return new AcceptMessageResult.Invalid(errors);
+        }
+
+        // A retried request keeps the marker's first time: a retry must not keep the sweeper away.
         await messages.AddPendingRoutingAsync(message.Id, message.ClientId, now, cancellationToken);
         if (await messages.AddAsync(message, cancellationToken) == AddOutcome.AlreadyExists)
         {
@@ -127,7 +165,7 @@ public sealed class MessageService(
                 ?? throw new InvalidOperationException("A message reported as existing could not be read.");
             if (first.RoutingState == RoutingState.Enqueued)
             {
-                await messages.RemovePendingRoutingAsync(message.Id, cancellationToken);
+                await TryRemoveMarkerAsync(message.Id, cancellationToken);
             }
             return first.RequestHash == message.RequestHash
                 ? new AcceptMessageResult.Accepted(first, Replayed: true)
@@ -189,9 +227,57 @@ public sealed class MessageService(
             logger.LogWarning(e, "Enqueueing routing of message {MessageId} failed; the sweeper will retry", messageId);
             return false;
         }
-        await messages.SetRoutingStateAsync(messageId, RoutingState.Enqueued, cancellationToken);
-        await messages.RemovePendingRoutingAsync(messageId, cancellationToken);
+        try
+        {
+            await messages.SetRoutingStateAsync(messageId, RoutingState.Enqueued, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The command is on the queue: the message is accepted. The marker stays, and routing ignores a
+            // command enqueued twice, so a later sweep costs nothing.
+            logger.LogWarning(e, "Recording the routing state of message {MessageId} failed after it was enqueued", messageId);
+            return true;
+        }
+        await TryRemoveMarkerAsync(messageId, cancellationToken);
         return true;
+    }
+
+    private async Task TryRemoveMarkerAsync(string messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await messages.RemovePendingRoutingAsync(messageId, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A marker left behind is removed by the sweeper once it sees the message enqueued.
+            logger.LogWarning(e, "Removing the routing marker of message {MessageId} failed; the sweeper will remove it", messageId);
+        }
+    }
+
+    private async Task<bool> CallOfAnotherClientAsync(string callReference, string clientId, CancellationToken cancellationToken)
+    {
+        var colon = callReference.IndexOf(':', StringComparison.Ordinal);
+        var call = await calls.GetAsync(callReference[..colon], callReference[(colon + 1)..], cancellationToken);
+        // A call not received yet is fine (the message is often taken before the call's last event arrives).
+        return call is not null && call.ClientId != clientId;
+    }
+
+    /// <summary>Free text: bounded; line breaks and tabs allowed, other control characters refused.</summary>
+    private static void CheckText(string? value, int maxLength, string path, ValidationErrors errors)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        if (value.Length > maxLength)
+        {
+            errors.Add(path, $"must be at most {maxLength} characters");
+        }
+        else if (value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t'))
+        {
+            errors.Add(path, "must not contain control characters other than line breaks and tabs");
+        }
     }
 
     private static bool IsCallReference(string value)

@@ -11,13 +11,16 @@ public enum AddOutcome
 /// <summary>Port: messages, and the outbox of messages whose routing command may not be on the queue yet.</summary>
 public interface IMessageStore
 {
+    /// <summary>Whether the message fits in one stored record (storage limits are checked before anything is written).</summary>
+    bool CanStore(Message message);
+
     Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken);
 
     Task<Message?> GetAsync(string id, CancellationToken cancellationToken);
 
     Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken);
 
-    /// <summary>Records that the message's routing command is owed (written before the message itself).</summary>
+    /// <summary>Records that the message's routing command is owed (written before the message itself); an existing marker keeps its time.</summary>
     Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken);
 
     Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken);

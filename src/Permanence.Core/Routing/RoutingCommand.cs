@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Permanence.Core.Clients;
+using Permanence.Core.Common;
 
 namespace Permanence.Core.Routing;
 
-/// <summary>A routing queue message: identifiers only (claim check), never personal data (DESIGN.md §2).</summary>
+/// <summary>A routing queue message: identifiers only (claim check), never personal data (README, "Messages").</summary>
 public sealed record RoutingCommand(string Kind, string ClientId, string MessageId, int Step, int Attempt)
 {
     public const string Route = "route";
@@ -12,13 +12,13 @@ public sealed record RoutingCommand(string Kind, string ClientId, string Message
     [System.Text.Json.Serialization.JsonIgnore]
     public string DeduplicationId => $"{MessageId}:{Kind}:{Step}:{Attempt}";
 
-    public string ToJson() => JsonSerializer.Serialize(this, ContractService.Json);
+    public string ToJson() => JsonSerializer.Serialize(this, StorageJson.Options);
 
     public static RoutingCommand? FromJson(string json)
     {
         try
         {
-            var command = JsonSerializer.Deserialize<RoutingCommand>(json, ContractService.Json);
+            var command = JsonSerializer.Deserialize<RoutingCommand>(json, StorageJson.Options);
             return command is { Kind: not null, ClientId: not null, MessageId: not null } ? command : null;
         }
         catch (JsonException)

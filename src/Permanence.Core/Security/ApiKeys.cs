@@ -9,8 +9,8 @@ public enum ApiRole
 
 public sealed record ApiKeyDefinition(string Key, string Role, IReadOnlyList<string> Clients);
 
-/// <summary>An authenticated caller. <see cref="KeyId"/> is a digest prefix: safe to log and to record in audits.</summary>
-public sealed class ApiPrincipal(string keyId, ApiRole role, IReadOnlyCollection<string> clients)
+/// <summary>An authenticated caller. <see cref="KeyId"/> is a keyed digest of the key: safe to log and to record in audits.</summary>
+public sealed class ApiPrincipal(string keyId, ApiRole role, IReadOnlyCollection<string> clients) : IClientScope
 {
     public string KeyId { get; } = keyId;
     public ApiRole Role { get; } = role;
@@ -19,12 +19,13 @@ public sealed class ApiPrincipal(string keyId, ApiRole role, IReadOnlyCollection
     public bool CanAccess(string clientId) => AllClients || clients.Contains(clientId);
 }
 
-/// <summary>API keys of DESIGN.md §3, looked up by digest (<see cref="SecretLookup{T}"/>), never kept in clear.</summary>
+/// <summary>API keys (README, "Configuration"), looked up by digest (<see cref="SecretLookup{T}"/>), never kept in clear.</summary>
 public sealed class ApiKeyRegistry
 {
     private readonly SecretLookup<ApiPrincipal> _keys;
 
-    public ApiKeyRegistry(IEnumerable<ApiKeyDefinition> definitions)
+    /// <param name="keyIdSecret">Keys the ids: without it, anyone holding a candidate key could confirm it from a log line.</param>
+    public ApiKeyRegistry(IEnumerable<ApiKeyDefinition> definitions, string keyIdSecret)
     {
         _keys = new SecretLookup<ApiPrincipal>(definitions.Select(definition =>
         {
@@ -32,10 +33,15 @@ public sealed class ApiKeyRegistry
             {
                 throw new ArgumentException($"Unknown API key role '{definition.Role}'.", nameof(definitions));
             }
-            var principal = new ApiPrincipal(SecretLookup<ApiPrincipal>.IdOf(definition.Key), role, definition.Clients.ToHashSet(StringComparer.Ordinal));
+            var principal = new ApiPrincipal(KeyIdOf(definition.Key, keyIdSecret), role, definition.Clients.ToHashSet(StringComparer.Ordinal));
             return (definition.Key, principal);
         }).ToList());
     }
+
+    /// <summary>A stable id for a key, safe to log and record: HMAC-SHA256 under a server secret, 96 bits in hex.</summary>
+    public static string KeyIdOf(string key, string keyIdSecret) =>
+        "key-" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(keyIdSecret), System.Text.Encoding.UTF8.GetBytes(key)))[..24];
 
     public static bool TryParseRole(string? value, out ApiRole role)
     {

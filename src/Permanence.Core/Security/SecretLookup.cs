@@ -29,8 +29,5 @@ public sealed class SecretLookup<T>(IEnumerable<(string Secret, T Value)> entrie
         return match;
     }
 
-    /// <summary>A short, stable, non-reversible id of a secret: safe to log and to record in audits.</summary>
-    public static string IdOf(string secret) => Convert.ToHexStringLower(Digest(secret))[..12];
-
     private static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 }

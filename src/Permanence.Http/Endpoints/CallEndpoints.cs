@@ -47,7 +47,7 @@ public sealed class CallEndpoints(
                 }
                 await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
-                return ToHttp(await ingestion.IngestAsync(observation, principal.CanAccess, cancellationToken), logger);
+                return ToHttp(await ingestion.IngestAsync(observation, principal, cancellationToken), logger);
             }
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
@@ -76,7 +76,7 @@ public sealed class CallEndpoints(
                     archived = true;
                 }
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
-                results[i] = await ingestion.IngestAsync(observation, principal.CanAccess, cancellationToken) switch
+                results[i] = await ingestion.IngestAsync(observation, principal, cancellationToken) switch
                 {
                     CallIngestResult.Stored stored => new
                     {
@@ -87,7 +87,8 @@ public sealed class CallEndpoints(
                         clientId = stored.Record.ClientId,
                     },
                     CallIngestResult.Invalid refused => new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = refused.Errors.ToDictionary() },
-                    CallIngestResult.Forbidden => (object)new { index = i, status = StatusCodes.Status403Forbidden },
+                    CallIngestResult.Forbidden => new { index = i, status = StatusCodes.Status403Forbidden },
+                    CallIngestResult.ClientConflict => (object)new { index = i, status = StatusCodes.Status409Conflict },
                     _ => throw new InvalidOperationException("Unexpected ingestion result."),
                 };
             }
@@ -107,14 +108,14 @@ public sealed class CallEndpoints(
             return Problems.BadRequest("Invalid call reference.", "callId", "provider and call id must be safe identifiers");
         }
         var found = await ingestion.GetAsync(provider, callId, request.HttpContext.RequestAborted);
-        if (found is not { } value)
+        // Unmatched calls belong to no client: only keys scoped to every client may read them. Another client's
+        // call answers as a call that does not exist, so ids cannot be probed.
+        if (found is not { } value ||
+            !(value.Record.ClientId is null ? auth.Principal!.AllClients : auth.Principal!.CanAccess(value.Record.ClientId)))
         {
             return Problems.NotFound($"No call {provider}:{callId}.");
         }
-        var (record, band) = value;
-        // Unmatched calls belong to no client: only keys scoped to every client may read them.
-        var allowed = record.ClientId is null ? auth.Principal!.AllClients : auth.Principal!.CanAccess(record.ClientId);
-        return allowed ? Results.Ok(CallJson.From(record, band)) : Problems.Forbidden("This API key is not scoped to this call's client.");
+        return Results.Ok(CallJson.From(value.Record, value.Band));
     }
 
     internal static IResult ToHttp(CallIngestResult result, ILogger logger)
@@ -129,7 +130,9 @@ public sealed class CallEndpoints(
             case CallIngestResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
             case CallIngestResult.Forbidden:
-                return Problems.Forbidden("This API key is not scoped to this call's client.");
+                return Problems.Forbidden("This API key is not scoped to this call's client (calls to no client's number need a key scoped to every client).");
+            case CallIngestResult.ClientConflict:
+                return Problems.Conflict("This call already belongs to another client; a call's client never changes.");
             default:
                 throw new InvalidOperationException("Unexpected ingestion result.");
         }

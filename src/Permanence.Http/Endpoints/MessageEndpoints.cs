@@ -62,13 +62,10 @@ public sealed class MessageEndpoints(MessageService messages, RequestAuthorizati
             return auth.Failure;
         }
         var message = await messages.GetAsync(id, request.HttpContext.RequestAborted);
-        if (message is null)
+        // Another client's message answers as one that does not exist, so ids cannot be probed.
+        if (message is null || !auth.Principal!.CanAccess(message.ClientId))
         {
-            return Problems.NotFound($"No message '{id}'.");
-        }
-        if (!auth.Principal!.CanAccess(message.ClientId))
-        {
-            return Problems.Forbidden("This API key is not scoped to this message's client.");
+            return Problems.NotFound("No such message.");
         }
         return Results.Ok(new
         {

@@ -12,15 +12,15 @@ using Permanence.Infrastructure.Telephony;
 
 namespace Permanence.Http.Endpoints;
 
-/// <summary>Provider webhooks: Twilio Voice status callbacks and Aircall call events (DESIGN.md §4, §6).</summary>
 /// <summary>The configured Aircall webhook tokens, digested once at start.</summary>
 public sealed class AircallTokens(IOptions<PermanenceOptions> options)
 {
-    private readonly SecretLookup<string> _tokens = new(options.Value.Aircall.Tokens.Select(token => (token, SecretLookup<string>.IdOf(token))));
+    private readonly SecretLookup<string> _tokens = new(options.Value.Aircall.Tokens.Select((token, index) => (token, $"aircall-token-{index}")));
 
     public bool IsKnown(string? token) => _tokens.Find(token) is not null;
 }
 
+/// <summary>Provider webhooks: Twilio Voice status callbacks and Aircall call events (README, "Calls").</summary>
 public sealed class TelephonyEndpoints(
     CallIngestionService ingestion,
     IRawArchive archive,
@@ -40,14 +40,17 @@ public sealed class TelephonyEndpoints(
         {
             return body.Problem;
         }
-        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Body!))
-            .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Body!))
+            .Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.Select(v => v ?? "").ToList()))
+            .ToList();
         var pathAndQuery = request.Path.Value + request.QueryString.Value;
-        if (!twilio.IsValid(pathAndQuery, form, request.Headers["X-Twilio-Signature"].ToString()))
+        if (!twilio.IsValid(pathAndQuery, fields, request.Headers["X-Twilio-Signature"].ToString()))
         {
             logger.LogWarning("Twilio callback refused: missing or invalid X-Twilio-Signature");
             return Problems.Forbidden("X-Twilio-Signature is missing or does not match this request.");
         }
+        // A field Twilio repeats is read by its first value.
+        var form = fields.ToDictionary(p => p.Key, p => p.Value.Count > 0 ? p.Value[0] : "", StringComparer.Ordinal);
         var receivedAt = Now();
         return await IngestAsync("twilio", TwilioVoicePayload.Map(form, receivedAt), body.Body!, "application/x-www-form-urlencoded", receivedAt, request.HttpContext.RequestAborted);
     }
@@ -67,7 +70,7 @@ public sealed class TelephonyEndpoints(
                 return Problems.Forbidden("The webhook token is missing or unknown.");
             }
             var receivedAt = Now();
-            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement), read.Raw!, "application/json", receivedAt, request.HttpContext.RequestAborted);
+            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement, receivedAt), read.Raw!, "application/json", receivedAt, request.HttpContext.RequestAborted);
         }
     }
 
@@ -83,7 +86,7 @@ public sealed class TelephonyEndpoints(
                 return Results.Ok(new { ignored = true, reason = ignored.Reason });
             case PayloadResult.Accepted accepted:
                 await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
-                var result = await ingestion.IngestAsync(accepted.Observation, static _ => true, cancellationToken);
+                var result = await ingestion.IngestAsync(accepted.Observation, ClientScope.Everyone, cancellationToken);
                 return CallEndpoints.ToHttp(result, logger);
             default:
                 throw new InvalidOperationException("Unexpected payload result.");

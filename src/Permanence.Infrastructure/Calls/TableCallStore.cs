@@ -21,18 +21,22 @@ public sealed class TableCallStore(Tables tables) : ICallStore
         return entity.HasValue ? ToRecord(entity.Value!) : null;
     }
 
-    public async Task<CallRecord> MergeAsync(CallObservation observation, CancellationToken cancellationToken)
+    public async Task<CallMergeOutcome> MergeAsync(string provider, string callId, Func<CallRecord?, CallObservation?> admit, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.CallsTable, cancellationToken);
-        var key = PartitionKey(observation.Provider, observation.CallId);
+        var key = PartitionKey(provider, callId);
         for (var attempt = 1; ; attempt++)
         {
             var existing = await table.GetEntityIfExistsAsync<TableEntity>(key, RowKey, cancellationToken: cancellationToken);
             var current = existing.HasValue ? ToRecord(existing.Value!) : null;
+            if (admit(current) is not { } observation)
+            {
+                return new CallMergeOutcome(current, Admitted: false);
+            }
             var merged = CallRecord.Merge(current, observation);
             if (merged == current)
             {
-                return merged; // redelivered or already-known event: nothing changes
+                return new CallMergeOutcome(merged, Admitted: true); // redelivered or already-known event: nothing changes
             }
             try
             {
@@ -44,11 +48,11 @@ public sealed class TableCallStore(Tables tables) : ICallStore
                 {
                     await table.AddEntityAsync(ToEntity(key, merged), cancellationToken);
                 }
-                return merged;
+                return new CallMergeOutcome(merged, Admitted: true);
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
             {
-                // Another event of the same call won the race: merge again on top of it.
+                // Another event of the same call won the race: decide and merge again on top of it.
             }
         }
     }

@@ -2,8 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using NodaTime;
-using NodaTime.Serialization.SystemTextJson;
-using Permanence.Core.Clients;
+using Permanence.Core.Common;
 using Permanence.Core.Messages;
 using Permanence.Infrastructure.Storage;
 
@@ -18,9 +17,10 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
     private const string MessageRow = "message";
     private const string OutboxPartition = "pending";
 
-    public async Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken)
+    public bool CanStore(Message message) => EntitySize.Fits(ToEntity(message));
+
+    private static TableEntity ToEntity(Message message)
     {
-        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
         var entity = new TableEntity(message.Id, MessageRow)
         {
             ["ClientId"] = message.ClientId,
@@ -29,7 +29,18 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
             ["Complete"] = message.Qualification.Complete,
             ["RoutingState"] = message.RoutingState.ToString(),
         };
-        ChunkedText.Write(entity, "Json", JsonSerializer.Serialize(message with { RoutingState = RoutingState.Pending }, StoredJson.Options));
+        ChunkedText.Write(entity, "Json", JsonSerializer.Serialize(message with { RoutingState = RoutingState.Pending }, StorageJson.Options));
+        return entity;
+    }
+
+    public async Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
+        var entity = ToEntity(message);
+        if (!EntitySize.Fits(entity))
+        {
+            throw new InvalidOperationException($"Message {message.Id} is too large to store; CanStore must be checked first.");
+        }
         try
         {
             await table.AddEntityAsync(entity, cancellationToken);
@@ -49,7 +60,7 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
         {
             return null;
         }
-        var message = JsonSerializer.Deserialize<Message>(ChunkedText.Read(entity.Value!, "Json"), StoredJson.Options)!;
+        var message = JsonSerializer.Deserialize<Message>(ChunkedText.Read(entity.Value!, "Json"), StorageJson.Options)!;
         return message with
         {
             RoutingState = Enum.TryParse<RoutingState>(entity.Value!.GetString("RoutingState"), out var state) ? state : RoutingState.Pending,
@@ -65,11 +76,18 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
     public async Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.RoutingOutboxTable, cancellationToken);
-        await table.UpsertEntityAsync(new TableEntity(OutboxPartition, id)
+        try
         {
-            ["ClientId"] = clientId,
-            ["Since"] = at.ToDateTimeOffset(),
-        }, TableUpdateMode.Replace, cancellationToken);
+            await table.AddEntityAsync(new TableEntity(OutboxPartition, id)
+            {
+                ["ClientId"] = clientId,
+                ["Since"] = at.ToDateTimeOffset(),
+            }, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Already owed (a retried request): the first time stays, so retries cannot keep the sweeper away.
+        }
     }
 
     public async Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken)
@@ -108,11 +126,4 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
             return false;
         }
     }
-}
-
-internal static class StoredJson
-{
-    // NodaTime's own converters (Instant as ISO-8601 UTC) on top of the platform's JSON conventions.
-    public static readonly JsonSerializerOptions Options = new JsonSerializerOptions(ContractService.Json)
-        .ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
 }

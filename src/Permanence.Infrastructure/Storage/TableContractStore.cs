@@ -10,11 +10,13 @@ namespace Permanence.Infrastructure.Storage;
 /// <summary>
 /// Contract versions in table "Contracts" (PK = client id, RK = "v000001"…) beside a "head" row holding the
 /// latest version number: a save is one entity-group transaction conditioned on the head's ETag.
-/// Number ownership lives in "PhoneNumbers" (PK = E.164 number).
+/// The number index lives in "PhoneNumbers" (PK = E.164 number, RK = client id, the client's ownership intervals);
+/// a row with an empty RK is the earlier form (one owner per number), still read.
 /// </summary>
 public sealed class TableContractStore(Tables tables) : IContractStore
 {
     private const string HeadRowKey = "head";
+    private const string LegacyRowKey = "";
 
     public async Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -32,43 +34,62 @@ public sealed class TableContractStore(Tables tables) : IContractStore
         return versions;
     }
 
-    public async Task<string?> GetNumberOwnerAsync(string number, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.NumbersTable, cancellationToken);
-        var entity = await table.GetEntityIfExistsAsync<TableEntity>(number, "", cancellationToken: cancellationToken);
-        return entity.HasValue ? entity.Value!.GetString("ClientId") : null;
+        var claims = new List<NumberClaim>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {number}"), cancellationToken: cancellationToken))
+        {
+            claims.Add(entity.RowKey == LegacyRowKey
+                // Written before numbers had periods: one row per number, the owner in a property.
+                ? new NumberClaim(number, entity.GetString("ClientId"), null, 0, null)
+                : new NumberClaim(number, entity.RowKey, NumberOwnership.Parse(entity.GetString("Intervals")),
+                    entity.GetInt32("ContractVersion") ?? 0, entity.GetInstant("WrittenAt")));
+        }
+        return claims;
     }
 
-    public async Task<IReadOnlyList<string>> ClaimNumbersAsync(string clientId, IReadOnlyList<string> numbers, CancellationToken cancellationToken)
+    public async Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.NumbersTable, cancellationToken);
-        var claimed = new List<string>();
-        var taken = new List<string>();
-        foreach (var number in numbers)
+        if (claim.Intervals is null)
+        {
+            await table.UpsertEntityAsync(new TableEntity(claim.Number, LegacyRowKey) { ["ClientId"] = claim.ClientId }, TableUpdateMode.Replace, cancellationToken);
+            return;
+        }
+        await table.UpsertEntityAsync(new TableEntity(claim.Number, claim.ClientId)
+        {
+            ["Intervals"] = NumberOwnership.Format(claim.Intervals),
+            ["ContractVersion"] = claim.ContractVersion,
+            ["WrittenAt"] = claim.WrittenAt.ToStored(),
+        }, TableUpdateMode.Replace, cancellationToken);
+        await RemoveLegacyAsync(table, claim.Number, claim.ClientId, cancellationToken);
+    }
+
+    public async Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.NumbersTable, cancellationToken);
+        await table.DeleteEntityAsync(number, clientId, ETag.All, cancellationToken); // no error when absent
+        await RemoveLegacyAsync(table, number, clientId, cancellationToken);
+    }
+
+    private static async Task RemoveLegacyAsync(TableClient table, string number, string clientId, CancellationToken cancellationToken)
+    {
+        var legacy = await table.GetEntityIfExistsAsync<TableEntity>(number, LegacyRowKey, cancellationToken: cancellationToken);
+        if (legacy.HasValue && legacy.Value!.GetString("ClientId") == clientId)
         {
             try
             {
-                await table.AddEntityAsync(new TableEntity(number, "") { ["ClientId"] = clientId }, cancellationToken);
-                claimed.Add(number);
+                await table.DeleteEntityAsync(number, LegacyRowKey, legacy.Value.ETag, cancellationToken);
             }
-            catch (RequestFailedException e) when (e.Status == 409)
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
             {
-                if (await GetNumberOwnerAsync(number, cancellationToken) != clientId)
-                {
-                    taken.Add(number);
-                }
+                // Changed meanwhile: no longer this client's row.
             }
         }
-        if (taken.Count > 0)
-        {
-            // Another client won a race for one of the numbers: give back what this call took.
-            foreach (var number in claimed)
-            {
-                await table.DeleteEntityAsync(number, "", ETag.All, cancellationToken);
-            }
-        }
-        return taken;
     }
+
+    public bool CanStore(string clientId, StoredContractVersion version) => EntitySize.Fits(ToEntity(clientId, version));
 
     public async Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken)
     {
@@ -80,13 +101,7 @@ public sealed class TableContractStore(Tables tables) : IContractStore
             return SaveOutcome.Conflict;
         }
 
-        var row = new TableEntity(clientId, $"v{version.Version.ToString("D6", CultureInfo.InvariantCulture)}")
-        {
-            ["Version"] = version.Version,
-            ["EffectiveFrom"] = LocalDatePattern.Iso.Format(version.EffectiveFrom),
-            ["StoredAt"] = version.StoredAt.ToDateTimeOffset(),
-        };
-        ChunkedText.Write(row, "Json", version.Json);
+        var row = ToEntity(clientId, version);
         var newHead = new TableEntity(clientId, HeadRowKey) { ["LatestVersion"] = version.Version };
 
         var actions = new List<TableTransactionAction>
@@ -105,5 +120,17 @@ public sealed class TableContractStore(Tables tables) : IContractStore
         {
             return SaveOutcome.Conflict;
         }
+    }
+
+    private static TableEntity ToEntity(string clientId, StoredContractVersion version)
+    {
+        var row = new TableEntity(clientId, $"v{version.Version.ToString("D6", CultureInfo.InvariantCulture)}")
+        {
+            ["Version"] = version.Version,
+            ["EffectiveFrom"] = LocalDatePattern.Iso.Format(version.EffectiveFrom),
+            ["StoredAt"] = version.StoredAt.ToDateTimeOffset(),
+        };
+        ChunkedText.Write(row, "Json", version.Json);
+        return row;
     }
 }

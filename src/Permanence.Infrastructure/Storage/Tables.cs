@@ -18,19 +18,17 @@ public sealed class Tables(TableServiceClient service)
         })).GetAsync().WaitAsync(cancellationToken);
 }
 
-/// <summary>Table properties hold at most 64 KiB (32K UTF-16 characters): long text is split across properties.</summary>
+/// <summary>
+/// Table properties hold at most 64 KiB (32K UTF-16 characters): long text is split across properties. The
+/// entity as a whole is checked with <see cref="EntitySize"/> before it is written.
+/// </summary>
 public static class ChunkedText
 {
     private const int ChunkLength = 30_000;
-    private const int MaxChunks = 30;
 
     public static void Write(TableEntity entity, string prefix, string text)
     {
         var count = (text.Length + ChunkLength - 1) / ChunkLength;
-        if (count > MaxChunks)
-        {
-            throw new InvalidOperationException($"{prefix} is too large for one table entity.");
-        }
         entity[$"{prefix}Chunks"] = count;
         for (var i = 0; i < count; i++)
         {

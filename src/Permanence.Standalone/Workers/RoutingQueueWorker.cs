@@ -62,11 +62,24 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, Routing
             logger.LogError(e, "Routing queue message {QueueMessageId} failed (attempt {DequeueCount})", message.MessageId, message.DequeueCount);
             if (message.DequeueCount >= MaxDequeueCount)
             {
-                var poison = queue.GetParentQueueServiceClient().GetQueueClient($"{queue.Name}-poison");
-                await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
-                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+                await MoveToPoisonAsync(queue, message, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>Never throws: a failure here leaves the message on the queue, where it becomes visible again.</summary>
+    private async Task MoveToPoisonAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var poison = queue.GetParentQueueServiceClient().GetQueueClient($"{queue.Name}-poison");
+            await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await poison.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Moving routing queue message {QueueMessageId} to the poison queue failed; it will be retried", message.MessageId);
         }
     }
 }

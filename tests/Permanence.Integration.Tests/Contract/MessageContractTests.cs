@@ -143,7 +143,9 @@ public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixtu
         Assert.Equal(HttpStatusCode.Forbidden, (await Post(Message(clientId), TestKeys.ScopedOperator)).StatusCode);
 
         var id = (string)(await (await Post(Message(clientId))).JsonAsync())["id"]!;
-        Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.ScopedOperator))).StatusCode);
+        var scopedGet = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.ScopedOperator));
+        Assert.Equal(HttpStatusCode.NotFound, scopedGet.StatusCode); // as for a message that does not exist
+        await scopedGet.ProblemAsync();
         Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Auditor))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(Api.Request(HttpMethod.Get, "/api/messages/msg-unknown", TestKeys.Operator))).StatusCode);
     }

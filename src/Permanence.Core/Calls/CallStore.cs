@@ -1,0 +1,23 @@
+namespace Permanence.Core.Calls;
+
+/// <summary>What a merge did: <see cref="Admitted"/> false when the admission check refused the event (nothing written).</summary>
+public sealed record CallMergeOutcome(CallRecord? Record, bool Admitted);
+
+/// <summary>Port: merged call records.</summary>
+public interface ICallStore
+{
+    Task<CallRecord?> GetAsync(string provider, string callId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies <see cref="CallRecord.Merge"/> under optimistic concurrency. <paramref name="admit"/> is called with
+    /// the record as it is at each attempt and returns the observation to merge, or null to refuse the event: the
+    /// decision is always taken on the record actually overwritten.
+    /// </summary>
+    Task<CallMergeOutcome> MergeAsync(string provider, string callId, Func<CallRecord?, CallObservation?> admit, CancellationToken cancellationToken);
+}
+
+/// <summary>Port: raw bodies of accepted webhooks, kept as proof.</summary>
+public interface IRawArchive
+{
+    Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, NodaTime.Instant receivedAt, CancellationToken cancellationToken);
+}
