@@ -1,0 +1,210 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using NodaTime;
+using Permanence.Core.Clients;
+using Permanence.Core.Configuration;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
+using Permanence.Core.Security;
+using Permanence.Infrastructure;
+using Permanence.Infrastructure.Calls;
+using Permanence.Infrastructure.Messages;
+using Permanence.Infrastructure.Storage;
+using Permanence.Integration.Tests.Contract;
+using Permanence.Integration.Tests.Hosts;
+
+namespace Permanence.Integration.Tests.Adapters;
+
+/// <summary>Failures in the middle of a write, on the real storage adapters (Azurite) with one step made to fail.</summary>
+public class HardeningAdapterTests
+{
+    private static readonly Tables Storage = new(new TableServiceClient(TestEnvironment.StorageConnectionString));
+
+    private static ClientConfiguration Althea(string number) =>
+        JsonSerializer.Deserialize<ClientConfiguration>(Api.Althea(number).ToJsonString(), ContractService.Json)!;
+
+    /// <summary>The real contract store, except that saving a version fails (the process died, storage refused).</summary>
+    private sealed class SaveFails(IContractStore inner) : IContractStore
+    {
+        public Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken) => inner.GetVersionsAsync(clientId, cancellationToken);
+
+        public Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken) => inner.GetNumberClaimsAsync(number, cancellationToken);
+
+        public Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken) => inner.WriteNumberClaimAsync(claim, cancellationToken);
+
+        public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => inner.RemoveNumberClaimAsync(number, clientId, cancellationToken);
+
+        public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
+
+        public Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken) =>
+            throw new IOException("Storage refused the write.");
+    }
+
+    [Fact]
+    public async Task ContractSave_FailingAfterTheNumbersWereClaimed_LeavesNoClaimBehind()
+    {
+        var store = new TableContractStore(Storage);
+        var number = Api.NewNumber();
+        var failing = new ContractService(new SaveFails(store), TimeProvider.System);
+
+        await Assert.ThrowsAsync<IOException>(() => failing.PutAsync(TestEnvironment.NewClientId(), Althea(number), CancellationToken.None));
+
+        Assert.Empty(await store.GetNumberClaimsAsync(number, CancellationToken.None));
+        var other = await new ContractService(store, TimeProvider.System).PutAsync(TestEnvironment.NewClientId(), Althea(number), CancellationToken.None);
+        Assert.IsType<PutContractResult.Saved>(other);
+    }
+
+    [Fact]
+    public async Task ContractSave_FailingAfterANewVersionChangedClaims_RestoresThePreviousClaims()
+    {
+        var store = new TableContractStore(Storage);
+        var clientId = TestEnvironment.NewClientId();
+        var (kept, added) = (Api.NewNumber(), Api.NewNumber());
+        Assert.IsType<PutContractResult.Saved>(await new ContractService(store, TimeProvider.System).PutAsync(clientId, Althea(kept), CancellationToken.None));
+        var before = Describe(await store.GetNumberClaimsAsync(kept, CancellationToken.None));
+        Assert.Single(before);
+
+        var later = Althea(added) with { EffectiveFrom = "2026-11-01" };
+        await Assert.ThrowsAsync<IOException>(() => new ContractService(new SaveFails(store), TimeProvider.System).PutAsync(clientId, later, CancellationToken.None));
+
+        Assert.Equal(before, Describe(await store.GetNumberClaimsAsync(kept, CancellationToken.None)));
+        Assert.Empty(await store.GetNumberClaimsAsync(added, CancellationToken.None));
+    }
+
+    private static List<string> Describe(IEnumerable<NumberClaim> claims) =>
+        claims.Select(c => $"{c.ClientId} {(c.Intervals is null ? "(earlier form)" : NumberOwnership.Format(c.Intervals))} v{c.ContractVersion}").ToList();
+
+    /// <summary>The real message store, except that recording the routing state fails.</summary>
+    private sealed class StateUpdateFails(IMessageStore inner) : IMessageStore
+    {
+        public bool CanStore(Message message) => inner.CanStore(message);
+
+        public Task<AddOutcome> AddAsync(Message message, CancellationToken cancellationToken) => inner.AddAsync(message, cancellationToken);
+
+        public Task<Message?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
+
+        public Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken) => throw new IOException("Storage refused the write.");
+
+        public Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken) => inner.AddPendingRoutingAsync(id, clientId, at, cancellationToken);
+
+        public Task RemovePendingRoutingAsync(string id, CancellationToken cancellationToken) => inner.RemovePendingRoutingAsync(id, cancellationToken);
+
+        public Task<IReadOnlyList<PendingRouting>> ListPendingRoutingAsync(Instant olderThan, int max, CancellationToken cancellationToken) => inner.ListPendingRoutingAsync(olderThan, max, cancellationToken);
+
+        public Task<bool> TryClaimPendingRoutingAsync(PendingRouting pending, Instant now, CancellationToken cancellationToken) => inner.TryClaimPendingRoutingAsync(pending, now, cancellationToken);
+    }
+
+    private sealed class RecordingQueue : IRoutingQueue
+    {
+        public List<RoutingCommand> Sent { get; } = [];
+
+        public Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            Sent.Add(command);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Message_FailureAfterASuccessfulEnqueue_IsStillAccepted()
+    {
+        var contracts = new TableContractStore(Storage);
+        var contractService = new ContractService(contracts, TimeProvider.System);
+        var clientId = TestEnvironment.NewClientId();
+        Assert.IsType<PutContractResult.Saved>(await contractService.PutAsync(clientId, Althea(Api.NewNumber()), CancellationToken.None));
+        var queue = new RecordingQueue();
+        var service = new MessageService(
+            new StateUpdateFails(new TableMessageStore(Storage)), new TableCallStore(Storage), queue,
+            new ClientDirectory(contractService, contracts, TimeProvider.System), TimeProvider.System, NullLogger<MessageService>.Instance);
+        var input = new MessageInput { ClientId = clientId, Scenario = "rdv", TakenAt = "2026-10-05T19:42:10Z" };
+        var principal = new ApiPrincipal("key-test", ApiRole.Operator, ["*"]);
+
+        var result = await service.AcceptAsync(input, principal, null, "{}"u8.ToArray(), CancellationToken.None);
+
+        var accepted = Assert.IsType<AcceptMessageResult.Accepted>(result);
+        Assert.Equal(accepted.Message.Id, Assert.Single(queue.Sent).MessageId);
+        Assert.NotNull(await new TableMessageStore(Storage).GetAsync(accepted.Message.Id, CancellationToken.None));
+    }
+
+    private static PermanenceOptions Options(string apiKey, string signingKey) => new()
+    {
+        Storage = { ConnectionString = "UseDevelopmentStorage=true" },
+        PublicBaseUrl = "https://permanence.example",
+        Signing = { Key = signingKey },
+        ApiKeys = [new() { Key = apiKey, Role = "admin", Clients = ["*"] }],
+    };
+
+    private static ValidateOptionsResult Validate(PermanenceOptions options, string? environment)
+    {
+        var services = new ServiceCollection();
+        if (environment is not null)
+        {
+            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment });
+        }
+        using var provider = services.BuildServiceProvider();
+        return new PermanenceOptionsValidator(provider).Validate(null, options);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    [InlineData(null)] // no host environment at all: treated as production
+    public void Options_PublishedDevelopmentKeys_AreRefusedOutsideDevelopment(string? environment)
+    {
+        var devKey = Validate(Options("dev-admin-key-0000000000000000", "a-signing-key-of-our-own-0123456789abcdef"), environment);
+        var devSigning = Validate(Options("an-admin-key-of-our-own-0123", "dev-signing-key-not-for-production-0123456789"), environment);
+
+        Assert.True(devKey.Failed);
+        Assert.Contains("Permanence:ApiKeys:0:Key is a published development value", devKey.FailureMessage, StringComparison.Ordinal);
+        Assert.True(devSigning.Failed);
+        Assert.Contains("Permanence:Signing:Key", devSigning.FailureMessage, StringComparison.Ordinal);
+        Assert.True(Validate(Options("an-admin-key-of-our-own-0123", "a-signing-key-of-our-own-0123456789abcdef"), environment).Succeeded);
+    }
+
+    [Fact]
+    public void Options_PublishedDevelopmentKeys_AreAcceptedInDevelopment() =>
+        Assert.True(Validate(Options("dev-admin-key-0000000000000000", "dev-signing-key-not-for-production-0123456789"), "Development").Succeeded);
+
+    private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
+    {
+        public int Requests;
+
+        public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref Requests);
+    }
+
+    [Fact]
+    public async Task HealthProbe_AsksTablesBlobsAndQueues_ThenAnswersFromItsCacheForAFewSeconds()
+    {
+        var counter = new CountingPolicy();
+        var tableOptions = new TableClientOptions();
+        tableOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var blobOptions = new BlobClientOptions();
+        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var queueOptions = new QueueClientOptions();
+        queueOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var connection = TestEnvironment.StorageConnectionString;
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-10-05T07:00:00Z"));
+        var probe = new StorageHealthProbe(
+            new TableServiceClient(connection, tableOptions), new BlobServiceClient(connection, blobOptions), new QueueServiceClient(connection, queueOptions),
+            Microsoft.Extensions.Options.Options.Create(new PermanenceOptions()), clock);
+
+        Assert.True(await probe.IsReachableAsync(CancellationToken.None));
+        Assert.Equal(3, counter.Requests); // one question to each service
+        Assert.True(await probe.IsReachableAsync(CancellationToken.None));
+        Assert.Equal(3, counter.Requests);
+        clock.Advance(StorageHealthProbe.CacheFor);
+        Assert.True(await probe.IsReachableAsync(CancellationToken.None));
+        Assert.Equal(6, counter.Requests);
+    }
+}
