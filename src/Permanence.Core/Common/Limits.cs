@@ -13,8 +13,8 @@ public static class Limits
 
     public const string TimestampRangeMessage = "must be between 2000-01-01 and 2100-01-01";
 
-    /// <summary>Phone numbers kept as received (withheld, short codes): longer than this is not a phone number.</summary>
-    public const int MaxPhoneTextLength = 64;
+    /// <summary>Numbers kept as received (withheld, short codes, SIP addresses): longer than this is not a phone number.</summary>
+    public const int MaxPhoneTextLength = 128;
 
     public static bool IsInRange(Instant instant) => instant >= EarliestTimestamp && instant < LatestTimestamp;
 

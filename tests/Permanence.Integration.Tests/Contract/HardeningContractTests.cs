@@ -252,7 +252,7 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
     [InlineData("startedAt", "0001-01-01T00:00:00Z")]
     [InlineData("endedAt", "9999-12-31T23:59:59Z")]
     [InlineData("answeredAt", "2200-01-01T00:00:00Z")]
-    [InlineData("from", "+3361234567812345678901234567890123456789012345678901234567890123456789")]
+    [InlineData("from", "+33612345678123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890")]
     [InlineData("to", "+33 1 86 95\u0001")]
     public async Task PostCalls_OutOfRangeOrUnboundedField_Is422InThe207_OtherItemsStored(string field, string value)
     {
