@@ -5,7 +5,7 @@ using Permanence.Http.Endpoints;
 
 namespace Permanence.Functions;
 
-// Functions use AuthorizationLevel.Anonymous: every route checks the bearer API key itself (DESIGN.md §4).
+// Functions use AuthorizationLevel.Anonymous: every route checks the bearer API key itself (README, "HTTP API").
 public class ClientFunctions(ClientEndpoints endpoints)
 {
     [Function(nameof(PutClient))]

@@ -7,7 +7,7 @@ namespace Permanence.Http;
 
 public static class PermanenceEndpointRouteBuilderExtensions
 {
-    /// <summary>The HTTP contract of DESIGN.md §4 for the standalone host; the Functions host declares the same routes as triggers.</summary>
+    /// <summary>The HTTP contract (README, "HTTP API") for the standalone host; the Functions host declares the same routes as triggers.</summary>
     public static IEndpointRouteBuilder MapPermanenceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");

@@ -3,7 +3,7 @@ using Permanence.Core.Security;
 
 namespace Permanence.Http;
 
-/// <summary>Bearer API keys with roles and client scope (DESIGN.md §3, §4): 401 without a valid key, 403 outside its scope.</summary>
+/// <summary>Bearer API keys with roles and client scope (README, "HTTP API"): 401 without a valid key, 403 outside its scope.</summary>
 public sealed class RequestAuthorization(ApiKeyRegistry registry)
 {
     public sealed record Outcome(ApiPrincipal? Principal, IResult? Failure);

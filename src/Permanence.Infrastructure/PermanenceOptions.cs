@@ -1,6 +1,6 @@
 namespace Permanence.Infrastructure;
 
-/// <summary>The configuration keys of DESIGN.md §3, section "Permanence".</summary>
+/// <summary>The configuration keys of section "Permanence" (README, "Configuration").</summary>
 public sealed class PermanenceOptions
 {
     public const string Section = "Permanence";

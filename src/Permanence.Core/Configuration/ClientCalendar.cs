@@ -10,7 +10,7 @@ public sealed record Closure(LocalDate From, LocalDate To, string? Label)
 }
 
 /// <summary>
-/// The band of any instant in the client's zone (DESIGN.md §5). Holidays and closures put the whole local day
+/// The band of any instant in the client's zone (README, "Client configuration"). Holidays and closures put the whole local day
 /// in <see cref="OtherBand"/>, and with it the after-midnight part of a band that starts on such a day.
 /// </summary>
 public sealed class ClientCalendar(

@@ -1,6 +1,6 @@
 namespace Permanence.Core.Configuration;
 
-// The contract configuration ("annexes") as PUT by admins, DESIGN.md §5. Every member is nullable so that
+// The contract configuration ("annexes") as PUT by admins, README, "Client configuration". Every member is nullable so that
 // a document with missing or wrong parts still reaches the validator, which lists every problem at once.
 
 public sealed record ClientConfiguration

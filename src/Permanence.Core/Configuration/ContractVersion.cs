@@ -20,7 +20,7 @@ public sealed record ContractVersion
     public Instant StartsAt => EffectiveFrom.AtStartOfDayInZone(Zone).ToInstant();
 }
 
-/// <summary>A client's versions; an event is judged by the version in force at its own instant (DESIGN.md §5).</summary>
+/// <summary>A client's versions; an event is judged by the version in force at its own instant (README, "Client configuration").</summary>
 public sealed class ContractHistory
 {
     public ContractHistory(IEnumerable<ContractVersion> versions)

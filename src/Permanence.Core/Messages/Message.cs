@@ -2,7 +2,7 @@ using NodaTime;
 
 namespace Permanence.Core.Messages;
 
-/// <summary>POST /messages body (DESIGN.md §7).</summary>
+/// <summary>POST /messages body (README, "Messages").</summary>
 public sealed record MessageInput
 {
     public string? ClientId { get; init; }

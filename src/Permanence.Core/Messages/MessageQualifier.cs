@@ -6,7 +6,7 @@ using Permanence.Core.Configuration;
 
 namespace Permanence.Core.Messages;
 
-/// <summary>Priority and qualification of a message under the configuration version in force (DESIGN.md §7).</summary>
+/// <summary>Priority and qualification of a message under the configuration version in force (README, "Messages").</summary>
 public static class MessageQualifier
 {
     public const string CallerName = "callerName";

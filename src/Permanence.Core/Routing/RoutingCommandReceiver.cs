@@ -4,7 +4,7 @@ using Permanence.Core.Messages;
 namespace Permanence.Core.Routing;
 
 /// <summary>
-/// Takes routing commands off the queue. Delivery itself (email, SMS, webhooks, escalation, DESIGN.md §8) is
+/// Takes routing commands off the queue. Delivery itself (email, SMS, webhooks, escalation, README, "Messages") is
 /// not implemented yet: for now a command is checked against its message and acknowledged, so the queue
 /// plumbing of both hosts runs end to end.
 /// </summary>

@@ -1,4 +1,4 @@
-// Source-compatible stand-in for Microsoft.Azure.Functions.Worker.Extensions.ServiceBus (DESIGN.md §2).
+// Source-compatible stand-in for Microsoft.Azure.Functions.Worker.Extensions.ServiceBus (README, "The Service Bus extension build mode").
 // Compiled only with -p:ServiceBusExtension=compat; publishing such a build is refused by the project file.
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 

@@ -8,7 +8,7 @@ using Permanence.Core.Security;
 
 namespace Permanence.Http.Endpoints;
 
-/// <summary>PUT and GET /clients/{clientId}: the contract configuration and its versions (DESIGN.md §5).</summary>
+/// <summary>PUT and GET /clients/{clientId}: the contract configuration and its versions (README, "Client configuration").</summary>
 public sealed class ClientEndpoints(ContractService contracts, ClientDirectory directory, RequestAuthorization authorization, ILogger<ClientEndpoints> logger)
 {
     private static readonly ApiRole[] Admin = [ApiRole.Admin];

@@ -6,7 +6,7 @@ using Permanence.Core.Security;
 
 namespace Permanence.Http.Endpoints;
 
-/// <summary>POST /messages and GET /messages/{id} (DESIGN.md §7).</summary>
+/// <summary>POST /messages and GET /messages/{id} (README, "Messages").</summary>
 public sealed class MessageEndpoints(MessageService messages, RequestAuthorization authorization)
 {
     private static readonly ApiRole[] Submitters = [ApiRole.Operator];
