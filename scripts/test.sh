@@ -41,6 +41,15 @@ if [[ $status -eq 0 ]]; then
   done
 fi
 
+# The .editorconfig rules are enforced in the build: a project breaking one must not build.
+if dotnet build tools/style-probe -c Release -nologo -v:q >"$DATA_DIR/style-probe.log" 2>&1; then
+  log "FAILED: a style violation (tools/style-probe) built"; status=1
+elif grep -q "IDE0011" "$DATA_DIR/style-probe.log"; then
+  log "style guard: the deliberate violation in tools/style-probe fails the build as it must"
+else
+  log "FAILED: tools/style-probe failed for another reason:"; cat "$DATA_DIR/style-probe.log" >&2; status=1
+fi
+
 if [[ $SERVICEBUS_MODE == compat ]]; then
   # DESIGN.md §2: a compat build must never be published.
   if dotnet publish src/Permanence.Functions -c Release -p:ServiceBusExtension=compat -o "$DATA_DIR/publish" -nologo -v:q >"$DATA_DIR/publish.log" 2>&1; then

@@ -43,9 +43,15 @@ for (var round = 1; round <= options.Rounds; round++)
     {
         var count = Math.Min(options.BlockSize, options.Events - from);
         var swap = (from / options.BlockSize) % 2 == 1; // alternate which side goes first
-        if (!swap) ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+        if (!swap)
+        {
+            ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+        }
         directBlocks.Add(await RunAsync(null, Slice(directEvents, from, count), e => DirectAsync(benchTable, benchContainer, e), options.Concurrency));
-        if (swap) ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+        if (swap)
+        {
+            ingestionBlocks.Add(await RunAsync(null, Slice(ingestionEvents, from, count), e => PostAsync(http, e), options.Concurrency));
+        }
     }
     var ingestion = Result.Combine(ingestionBlocks);
     var direct = Result.Combine(directBlocks);
@@ -76,7 +82,10 @@ static async Task SeedClientAsync(HttpClient http, string clientId, string numbe
     using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/clients/{clientId}") { Content = new StringContent(sample.ToJsonString(), Encoding.UTF8, "application/json") };
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
     var response = await http.SendAsync(request);
-    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"seeding failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    if (!response.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"seeding failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 }
 
 // 4 events per call: created, answered, hungup, ended.
@@ -91,7 +100,10 @@ static IReadOnlyList<BenchEvent> Events(int count, string number, string token, 
         var id = baseId + i;
         foreach (var kind in kinds)
         {
-            if (events.Count == count) break;
+            if (events.Count == count)
+            {
+                break;
+            }
             var answered = kind == "call.created" ? (long?)null : start + 7;
             var ended = kind is "call.hungup" or "call.ended" ? start + 120 : (long?)null;
             var body = new JsonObject
@@ -145,8 +157,14 @@ static async Task<bool> DirectAsync(TableClient table, BlobContainerClient conta
         var entity = new TableEntity(key, "call") { ["StartedAt"] = started, ["AnsweredAt"] = answered, ["EndedAt"] = ended, ["ClientId"] = "bench" };
         try
         {
-            if (current is not null) await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace);
-            else await table.AddEntityAsync(entity);
+            if (current is not null)
+            {
+                await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace);
+            }
+            else
+            {
+                await table.AddEntityAsync(entity);
+            }
             return true;
         }
         catch (RequestFailedException x) when (x.Status is 409 or 412) { }
@@ -171,13 +189,19 @@ static async Task<Result> RunAsync(string? label, IReadOnlyList<BenchEvent> even
             bool ok;
             try { ok = await send(events[i]); } catch (Exception) { ok = false; }
             latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (!ok) Interlocked.Increment(ref failures);
+            if (!ok)
+            {
+                Interlocked.Increment(ref failures);
+            }
         }
     });
     await Task.WhenAll(workers);
     total.Stop();
     var result = new Result(total.Elapsed, latencies, failures);
-    if (label is not null) Console.WriteLine($"{label,-22} {result}");
+    if (label is not null)
+    {
+        Console.WriteLine($"{label,-22} {result}");
+    }
     return result;
 }
 

@@ -17,6 +17,10 @@ public class RoutingFunctions(RoutingDispatcher dispatcher, MessageService messa
     [Function(nameof(SweepRoutingOutbox))]
     public async Task SweepRoutingOutbox([TimerTrigger("0 * * * * *")] TimerInfo timer, CancellationToken cancellationToken)
     {
+        if (timer.IsPastDue)
+        {
+            logger.LogInformation("Routing outbox sweep is running late");
+        }
         var enqueued = await messages.SweepAsync(cancellationToken);
         if (enqueued > 0)
         {

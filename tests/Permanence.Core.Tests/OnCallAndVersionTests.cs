@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using NodaTime;
 using NodaTime.Text;
 using Permanence.Core.Configuration;

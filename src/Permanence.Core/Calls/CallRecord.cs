@@ -136,10 +136,19 @@ public sealed record CallRecord
 
     private static (string?, Instant?) LatestAgent(CallRecord a, CallRecord b)
     {
-        if (a.AgentId is null) return (b.AgentId, b.AgentObservedAt);
-        if (b.AgentId is null) return (a.AgentId, a.AgentObservedAt);
+        if (a.AgentId is null)
+        {
+            return (b.AgentId, b.AgentObservedAt);
+        }
+        if (b.AgentId is null)
+        {
+            return (a.AgentId, a.AgentObservedAt);
+        }
         var order = Nullable.Compare(a.AgentObservedAt, b.AgentObservedAt);
-        if (order == 0) order = -string.CompareOrdinal(a.AgentId, b.AgentId);
+        if (order == 0)
+        {
+            order = -string.CompareOrdinal(a.AgentId, b.AgentId);
+        }
         return order >= 0 ? (a.AgentId, a.AgentObservedAt) : (b.AgentId, b.AgentObservedAt);
     }
 }

@@ -23,7 +23,10 @@ public static class MessageQualifier
         var priority = scenario is not null && Priorities.TryParse(scenario.Priority, out var scenarioPriority) ? scenarioPriority : unknownPriority;
 
         var haystacks = new List<string>();
-        if (input.Text is not null) haystacks.Add(Fold(input.Text));
+        if (input.Text is not null)
+        {
+            haystacks.Add(Fold(input.Text));
+        }
         haystacks.AddRange((input.Fields ?? []).Values.Where(v => v is not null).Select(v => Fold(v!)));
         foreach (var keyword in configuration.Keywords ?? [])
         {
@@ -89,7 +92,10 @@ public static class MessageQualifier
             }
             if (char.IsWhiteSpace(c))
             {
-                if (!lastWasSpace) builder.Append(' ');
+                if (!lastWasSpace)
+                {
+                    builder.Append(' ');
+                }
                 lastWasSpace = true;
                 continue;
             }

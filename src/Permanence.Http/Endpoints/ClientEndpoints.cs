@@ -37,7 +37,7 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
             case PutContractResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
             case PutContractResult.Saved saved:
-                directory.Evict(clientId);
+                directory.EvictAll();
                 logger.LogInformation("Client {ClientId} configuration version {Version} effective {EffectiveFrom} saved by key {KeyId} (changed: {Changed})",
                     clientId, saved.Version, LocalDatePattern.Iso.Format(saved.EffectiveFrom), auth.Principal!.KeyId, saved.Changed);
                 var response = new { clientId, version = saved.Version, effectiveFrom = LocalDatePattern.Iso.Format(saved.EffectiveFrom) };

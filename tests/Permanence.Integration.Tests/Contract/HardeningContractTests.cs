@@ -297,7 +297,10 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
         // 30 fields of 4,000 'é': 240 KB of body, 720,000 characters once \u-escaped by a default JSON encoder.
         var (clientId, _) = await Seed.ClientAsync(_http);
         var fields = new JsonObject();
-        for (var i = 0; i < 30; i++) fields[$"note{i}"] = new string('é', 4000);
+        for (var i = 0; i < 30; i++)
+        {
+            fields[$"note{i}"] = new string('é', 4000);
+        }
 
         var response = await SendRaw("/api/messages", TestKeys.Operator, Message(clientId, fields));
 
@@ -315,7 +318,10 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
         // Emoji are escaped even by a relaxed encoder (12 characters each): 30 × 2,000 of them exceed 1 MiB stored.
         var (clientId, _) = await Seed.ClientAsync(_http);
         var fields = new JsonObject();
-        for (var i = 0; i < 30; i++) fields[$"note{i}"] = string.Concat(Enumerable.Repeat("😀", 2000));
+        for (var i = 0; i < 30; i++)
+        {
+            fields[$"note{i}"] = string.Concat(Enumerable.Repeat("😀", 2000));
+        }
 
         var response = await SendRaw("/api/messages", TestKeys.Operator, Message(clientId, fields));
 
@@ -447,7 +453,10 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
             }
             else
             {
-                foreach (var value in values) data.Append(group.Key).Append(value);
+                foreach (var value in values)
+                {
+                    data.Append(group.Key).Append(value);
+                }
             }
         }
         return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(TestKeys.TwilioAuthToken), Encoding.UTF8.GetBytes(data.ToString())));

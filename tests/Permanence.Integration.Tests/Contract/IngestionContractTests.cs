@@ -167,7 +167,10 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var found = new List<string>();
         await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "aircall/", CancellationToken.None))
         {
-            if (blob.Name.Contains(digest, StringComparison.Ordinal)) found.Add(blob.Name);
+            if (blob.Name.Contains(digest, StringComparison.Ordinal))
+            {
+                found.Add(blob.Name);
+            }
         }
         var name = Assert.Single(found);
         var stored = (await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
@@ -312,7 +315,10 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     public async Task PostCalls_TooManyItems_Is400()
     {
         var array = new JsonArray();
-        for (var i = 0; i < 1001; i++) array.Add(new JsonObject { ["provider"] = "pbx" });
+        for (var i = 0; i < 1001; i++)
+        {
+            array.Add(new JsonObject { ["provider"] = "pbx" });
+        }
         var response = await _http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, array));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

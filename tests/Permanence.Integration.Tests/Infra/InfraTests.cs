@@ -63,12 +63,18 @@ public partial class InfraTests
                     }
                     else
                     {
-                        foreach (var key in Walk(item, $"{name}__0")) yield return key;
+                        foreach (var key in Walk(item, $"{name}__0"))
+                        {
+                            yield return key;
+                        }
                     }
                 }
                 else
                 {
-                    foreach (var key in Walk(t, name)) yield return key;
+                    foreach (var key in Walk(t, name))
+                    {
+                        yield return key;
+                    }
                 }
             }
         }
