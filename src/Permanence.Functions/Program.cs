@@ -10,6 +10,7 @@ internal static class Program
         var builder = FunctionsApplication.CreateBuilder(args);
         builder.ConfigureFunctionsWebApplication();
         builder.Services.AddPermanenceFunctions(builder.Configuration);
+        builder.UsePermanenceMiddleware();
         builder.Build().Run();
     }
 }
