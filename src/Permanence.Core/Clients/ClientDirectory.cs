@@ -62,11 +62,8 @@ public sealed class ClientDirectory : IDisposable
         return value;
     }
 
-    public void Evict(string clientId)
-    {
-        // A PUT can change any number's owner: drop everything, the next reads reload what they need.
-        _cache.Clear();
-    }
+    /// <summary>After a saved change: any number's owner may have changed, so everything goes; the next reads reload what they need.</summary>
+    public void EvictAll() => _cache.Clear();
 
     public void Dispose() => _cache.Dispose();
 
