@@ -31,13 +31,21 @@ if [[ $status -eq 0 ]]; then
     log "testing $project"
     output="$DATA_DIR/$(basename "$project").log"
     set +e
+    # TreatNoTestsAsError: a project (or a filter) that runs no test is a failure, not a silent pass.
     dotnet test "$project" -c Release --no-build -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo \
-      --logger "console;verbosity=normal" 2>&1 | tee "$output"
+      --logger "console;verbosity=normal" -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$output"
     rc=${PIPESTATUS[0]}
     set -e
-    [[ $rc -ne 0 ]] && status=$rc
-    passed=$((passed + $(awk '/^ +Passed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
-    failed=$((failed + $(awk '/^ +Failed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
+    if [[ $rc -ne 0 ]]; then log "FAILED: dotnet test $project exited $rc"; status=$rc; fi
+    project_passed=$(awk '/^ +Passed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")
+    project_failed=$(awk '/^ +Failed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")
+    # Checked here too, whatever the runner's exit code: every test project must pass at least one test.
+    if [[ $project_passed -eq 0 ]]; then
+      log "FAILED: $project passed no test (ran none, or every test failed)"
+      [[ $status -eq 0 ]] && status=1
+    fi
+    passed=$((passed + project_passed))
+    failed=$((failed + project_failed))
   done
 fi
 
