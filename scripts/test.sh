@@ -17,7 +17,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port)
+# Two storage accounts: the tests run the Standalone host on the default one and the Functions host on
+# $FUNCTIONS_ACCOUNT (TestEnvironment derives its connection string), so the hosts' outboxes and queues are apart.
+export AZURITE_ACCOUNTS="$(test_accounts)"
 start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
+unset AZURITE_ACCOUNTS
 export PERMANENCE_TEST_STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
 
 status=0

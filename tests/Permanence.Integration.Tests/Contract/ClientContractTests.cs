@@ -39,7 +39,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     [Fact]
     public void Host_InvalidConfiguration_RefusesToStartAndSaysWhy()
     {
-        var settings = TestKeys.Settings(TestEnvironment.StorageConnectionString);
+        var settings = TestKeys.Settings(fixture.Factory.StorageConnectionString);
         settings["Permanence:Signing:Key"] = "short";
         settings["Permanence:ApiKeys:1:Role"] = "superuser";
 
