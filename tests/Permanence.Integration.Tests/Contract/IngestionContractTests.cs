@@ -51,7 +51,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var callSid = $"CA{Guid.NewGuid():N}";
         var form = TwilioForm(callSid, "ringing", number);
 
-        var response = await PostTwilio(form, Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form));
+        var response = await PostTwilio(form, Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var call = await GetCall("twilio", callSid);
@@ -65,7 +65,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     {
         var (_, number) = await Seed.ClientAsync(_http);
         var form = TwilioForm($"CA{Guid.NewGuid():N}", "ringing", number);
-        var signature = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio?site=paris", form);
+        var signature = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio?site=paris", form);
 
         Assert.Equal(HttpStatusCode.OK, (await PostTwilio(form, signature, "/api/telephony/twilio?site=paris")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, signature, "/api/telephony/twilio?site=lyon")).StatusCode);
@@ -77,7 +77,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var (_, number) = await Seed.ClientAsync(_http);
         var callSid = $"CA{Guid.NewGuid():N}";
         var form = TwilioForm(callSid, "ringing", number);
-        var signature = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form);
+        var signature = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form);
         form["CallStatus"] = "completed";
 
         var response = await PostTwilio(form, signature);
@@ -93,12 +93,36 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     {
         var (_, number) = await Seed.ClientAsync(_http);
         var form = TwilioForm($"CA{Guid.NewGuid():N}", "ringing", number);
-        var otherUrl = Seed.TwilioSignature("https://permanence.example/api/telephony/twilio", form);
-        var otherToken = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form, "another-auth-token");
+        var otherUrl = Seed.TwilioSignature("https://elsewhere.example/api/telephony/twilio", form);
+        var otherToken = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form, "another-auth-token");
 
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, otherUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, otherToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, signature: null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Twilio_SignatureOverTheRequestsOwnUrl_Is403AndStoresNothing()
+    {
+        // README (HTTP API): the signature is checked against PublicBaseUrl + path + query, never against the URL
+        // the request arrived on (behind a proxy that is not the URL Twilio signed). The test server's own address
+        // differs from the configured PublicBaseUrl, so a check against the request URL would accept these.
+        var (_, number) = await Seed.ClientAsync(_http);
+        var callSid = $"CA{Guid.NewGuid():N}";
+        var form = TwilioForm(callSid, "ringing", number);
+        var requestUrl = new Uri(_http.BaseAddress!, "/api/telephony/twilio?site=paris");
+        Assert.NotEqual(new Uri(TestKeys.PublicBaseUrl).GetLeftPart(UriPartial.Authority), requestUrl.GetLeftPart(UriPartial.Authority));
+
+        var overRequestUrl = await PostTwilio(form, Seed.TwilioSignature(requestUrl.ToString(), form), "/api/telephony/twilio?site=paris");
+
+        Assert.Equal(HttpStatusCode.Forbidden, overRequestUrl.StatusCode);
+        await overRequestUrl.ProblemAsync();
+        var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/twilio/{callSid}", TestKeys.Operator));
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await get.ProblemAsync();
+        // The same form signed over PublicBaseUrl on the same path and query is accepted.
+        var overPublicUrl = await PostTwilio(form, Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio?site=paris", form), "/api/telephony/twilio?site=paris");
+        Assert.Equal(HttpStatusCode.OK, overPublicUrl.StatusCode);
     }
 
     private static JsonObject AircallEvent(string eventName, long id, string line, long started, long? answered = null, long? ended = null, string? reason = null, string token = TestKeys.AircallToken) => new()

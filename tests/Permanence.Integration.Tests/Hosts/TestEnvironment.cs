@@ -81,6 +81,13 @@ public static class TestKeys
     public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
     public const string AircallToken = "test-aircall-token";
 
+    /// <summary>
+    /// Where Twilio reaches the platform: deliberately another origin than the test server's own address
+    /// (http://127.0.0.1:7071), so a test can tell a signature checked against PublicBaseUrl (README, HTTP API)
+    /// from one checked against the request's URL.
+    /// </summary>
+    public const string PublicBaseUrl = "https://permanence.example";
+
 
     /// <summary>The only client the scoped admin key may see.</summary>
     public static readonly string ScopedClient = TestEnvironment.NewClientId("scoped");
@@ -88,7 +95,7 @@ public static class TestKeys
     public static Dictionary<string, string?> Settings(string storageConnectionString) => new()
     {
         ["Permanence:Storage:ConnectionString"] = storageConnectionString,
-        ["Permanence:PublicBaseUrl"] = "http://127.0.0.1:7071",
+        ["Permanence:PublicBaseUrl"] = PublicBaseUrl,
         ["Permanence:Signing:Key"] = "test-signing-key-0123456789abcdef0123456789",
         ["Permanence:Webhooks:AllowPrivateNetworks"] = "true",
         ["Permanence:Aircall:Tokens:0"] = "test-aircall-token",
