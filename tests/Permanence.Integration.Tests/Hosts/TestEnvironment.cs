@@ -81,6 +81,9 @@ public static class TestKeys
     public const string TwilioAuthToken = "test-twilio-auth-token-0123456789";
     public const string AircallToken = "test-aircall-token";
 
+    /// <summary>A second operator key scoped to every client (idempotency keys belong to one API key).</summary>
+    public const string OtherOperator = "test-other-operator-key-0000000";
+
     /// <summary>
     /// Where Twilio reaches the platform: deliberately another origin than the test server's own address
     /// (http://127.0.0.1:7071), so a test can tell a signature checked against PublicBaseUrl (README, HTTP API)
@@ -116,5 +119,8 @@ public static class TestKeys
         ["Permanence:ApiKeys:4:Key"] = ScopedOperator,
         ["Permanence:ApiKeys:4:Role"] = "operator",
         ["Permanence:ApiKeys:4:Clients:0"] = ScopedClient,
+        ["Permanence:ApiKeys:5:Key"] = OtherOperator,
+        ["Permanence:ApiKeys:5:Role"] = "operator",
+        ["Permanence:ApiKeys:5:Clients:0"] = "*",
     };
 }
