@@ -208,7 +208,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
         Assert.True(errors.ContainsKey("sla.targets[1].band"));
 
         // Nothing stored: no client, and the valid number of the refused document is still free.
-        Assert.Equal(HttpStatusCode.NotFound, (await Get(clientId)).StatusCode);
+        await (await Get(clientId)).AssertNotFoundProblemAsync();
         Assert.Equal(HttpStatusCode.Created, (await Put(TestEnvironment.NewClientId(), Api.Althea(freeNumber))).StatusCode);
     }
 
@@ -264,8 +264,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     public async Task GetClient_Unknown_Is404()
     {
         var response = await Get(TestEnvironment.NewClientId());
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        await response.ProblemAsync();
+        await response.AssertNotFoundProblemAsync();
     }
 
     [Fact]

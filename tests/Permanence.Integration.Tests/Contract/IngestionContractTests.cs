@@ -86,7 +86,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await response.ProblemAsync();
         var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/twilio/{callSid}", TestKeys.Operator));
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await get.AssertNotFoundProblemAsync();
     }
 
     [Fact]
@@ -119,8 +119,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.Forbidden, overRequestUrl.StatusCode);
         await overRequestUrl.ProblemAsync();
         var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/twilio/{callSid}", TestKeys.Operator));
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
-        await get.ProblemAsync();
+        await get.AssertNotFoundProblemAsync();
         // The same form signed over PublicBaseUrl on the same path and query is accepted.
         var overPublicUrl = await PostTwilio(form, Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio?site=paris", form), "/api/telephony/twilio?site=paris");
         Assert.Equal(HttpStatusCode.OK, overPublicUrl.StatusCode);
@@ -324,8 +323,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         foreach (var refused in new[] { bad, unknownClient })
         {
             var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/pbx/{refused["callId"]}", TestKeys.Operator));
-            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
-            await get.ProblemAsync();
+            await get.AssertNotFoundProblemAsync();
         }
     }
 

@@ -178,7 +178,7 @@ public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixtu
         var id = (string)(await (await Post(Message(clientId))).JsonAsync())["id"]!;
         Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.ScopedOperator))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Auditor))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(Api.Request(HttpMethod.Get, "/api/messages/msg-unknown", TestKeys.Operator))).StatusCode);
+        await (await _http.SendAsync(Api.Request(HttpMethod.Get, "/api/messages/msg-unknown", TestKeys.Operator))).AssertNotFoundProblemAsync();
     }
 
     [Fact]
