@@ -5,7 +5,13 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AZURITE_VERSION="3.37.0"
 TOOLS_DIR="$REPO_ROOT/.tools"
 AZURITE_BIN="$TOOLS_DIR/azurite/node_modules/.bin/azurite"
+DEV_ACCOUNT="devstoreaccount1"
 DEV_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+# A second account for the tests, so the two test hosts never share tables, queues or containers: the Functions
+# host uses this one, Standalone the default one. Not a secret (it only opens a test Azurite in memory);
+# tests/Permanence.Integration.Tests/Hosts/TestEnvironment.cs holds the same name and key.
+FUNCTIONS_ACCOUNT="functionsaccount"
+FUNCTIONS_ACCOUNT_KEY="cGVybWFuZW5jZS1mdW5jdGlvbnMtdGVzdC1hY2NvdW50LWtleS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc4OWFi"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
@@ -37,9 +43,15 @@ free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
 }
 
-connection_string() { # blobPort queuePort tablePort
-  printf 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/devstoreaccount1;QueueEndpoint=http://127.0.0.1:%s/devstoreaccount1;TableEndpoint=http://127.0.0.1:%s/devstoreaccount1;' \
-    "$DEV_ACCOUNT_KEY" "$1" "$2" "$3"
+connection_string() { # blobPort queuePort tablePort [account accountKey]
+  local account="${4:-$DEV_ACCOUNT}" key="${5:-$DEV_ACCOUNT_KEY}"
+  printf 'DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%s/%s;QueueEndpoint=http://127.0.0.1:%s/%s;TableEndpoint=http://127.0.0.1:%s/%s;' \
+    "$account" "$key" "$1" "$account" "$2" "$account" "$3" "$account"
+}
+
+# For AZURITE_ACCOUNTS ("name:key;name:key"): naming any account turns off Azurite's default one, so it is listed too.
+test_accounts() {
+  printf '%s:%s;%s:%s' "$DEV_ACCOUNT" "$DEV_ACCOUNT_KEY" "$FUNCTIONS_ACCOUNT" "$FUNCTIONS_ACCOUNT_KEY"
 }
 
 # start_azurite DATA_DIR BLOB QUEUE TABLE [--inMemoryPersistence]; sets AZURITE_PID.

@@ -17,7 +17,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port)
+# Two storage accounts: the tests run the Standalone host on the default one and the Functions host on
+# $FUNCTIONS_ACCOUNT (TestEnvironment derives its connection string), so the hosts' outboxes and queues are apart.
+export AZURITE_ACCOUNTS="$(test_accounts)"
 start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
+unset AZURITE_ACCOUNTS
 export PERMANENCE_TEST_STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
 
 status=0
@@ -31,13 +35,21 @@ if [[ $status -eq 0 ]]; then
     log "testing $project"
     output="$DATA_DIR/$(basename "$project").log"
     set +e
+    # TreatNoTestsAsError: a project (or a filter) that runs no test is a failure, not a silent pass.
     dotnet test "$project" -c Release --no-build -p:ServiceBusExtension="$SERVICEBUS_MODE" -nologo \
-      --logger "console;verbosity=normal" 2>&1 | tee "$output"
+      --logger "console;verbosity=normal" -- RunConfiguration.TreatNoTestsAsError=true 2>&1 | tee "$output"
     rc=${PIPESTATUS[0]}
     set -e
-    [[ $rc -ne 0 ]] && status=$rc
-    passed=$((passed + $(awk '/^ +Passed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
-    failed=$((failed + $(awk '/^ +Failed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")))
+    if [[ $rc -ne 0 ]]; then log "FAILED: dotnet test $project exited $rc"; status=$rc; fi
+    project_passed=$(awk '/^ +Passed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")
+    project_failed=$(awk '/^ +Failed: [0-9]+$/ {s+=$2} END {print s+0}' "$output")
+    # Checked here too, whatever the runner's exit code: every test project must pass at least one test.
+    if [[ $project_passed -eq 0 ]]; then
+      log "FAILED: $project passed no test (ran none, or every test failed)"
+      [[ $status -eq 0 ]] && status=1
+    fi
+    passed=$((passed + project_passed))
+    failed=$((failed + project_failed))
   done
 fi
 

@@ -84,5 +84,10 @@ public static class HttpIo
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
             return new JsonResult<T>(null, null, Problems.BadRequest("The body is not valid JSON for this route.", field, "is malformed or of the wrong type"));
         }
+        catch (InvalidOperationException)
+        {
+            // Text that is not valid UTF-16 once unescaped (a lone surrogate such as "\ud800").
+            return new JsonResult<T>(null, null, Problems.BadRequest("The body holds text that is not valid Unicode.", "body", "is not valid Unicode text"));
+        }
     }
 }

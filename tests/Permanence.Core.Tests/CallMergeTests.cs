@@ -58,6 +58,43 @@ public class CallMergeTests
         Assert.Equal(CallOutcomes.Voicemail, record.Outcome);
     }
 
+    /// <summary>README "Calls": the most specific outcome wins, most specific first; answered whenever answeredAt is known.</summary>
+    private static readonly string[] UnansweredMostSpecificFirst =
+        [CallOutcomes.Voicemail, CallOutcomes.Abandoned, CallOutcomes.Missed, CallOutcomes.Busy, CallOutcomes.Failed];
+
+    public static TheoryData<string, string> EveryPairOfOutcomes()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var first in CallOutcomes.All)
+        {
+            foreach (var second in CallOutcomes.All)
+            {
+                data.Add(first, second); // each pair in both orders, and each outcome with itself
+            }
+        }
+        return data;
+    }
+
+    private static CallObservation EventWithOutcome(string outcome) => outcome == CallOutcomes.Answered
+        ? new() { Provider = "pbx", CallId = "c", StartedAt = T0, AnsweredAt = T0 + Duration.FromSeconds(12), Outcome = CallOutcomes.Answered, ObservedAt = T0 + Duration.FromSeconds(12) }
+        : new() { Provider = "pbx", CallId = "c", StartedAt = T0, EndedAt = T0 + Duration.FromSeconds(40), Outcome = outcome, ObservedAt = T0 + Duration.FromSeconds(40) };
+
+    [Theory]
+    [MemberData(nameof(EveryPairOfOutcomes))]
+    public void Merge_TwoEventsWithOutcomes_KeepsTheHigherRankedWhateverTheOrder(string first, string second)
+    {
+        var expected = first == CallOutcomes.Answered || second == CallOutcomes.Answered
+            ? CallOutcomes.Answered
+            : UnansweredMostSpecificFirst.First(o => o == first || o == second);
+
+        var inOrder = CallRecord.Merge(CallRecord.Merge(null, EventWithOutcome(first)), EventWithOutcome(second));
+        var reversed = CallRecord.Merge(CallRecord.Merge(null, EventWithOutcome(second)), EventWithOutcome(first));
+
+        Assert.Equal(expected, inOrder.Outcome);
+        Assert.Equal(expected, reversed.Outcome);
+        Assert.Equal(inOrder, reversed);
+    }
+
     private static JsonElement Aircall(string json) => JsonDocument.Parse(json).RootElement;
 
     private static string Ended(string reason, string? voicemail = null) => $$"""

@@ -77,7 +77,7 @@ public class HardeningTests
         { "a", "a", null, ["a"], "a", "" },
         { "a", "b", null, ["b"], null, "Forbidden" },       // B's key naming B on A's call
         { "a", null, "b", ["b"], null, "Forbidden" },       // the number moved to B: the call stays A's
-        { "a", null, "b", ["*"], "a", "" },                  // ...and keeps its client for a key that sees all
+        { "a", null, "b", ["*"], null, "ClientConflict" },   // ...and is not merged into A's record for a key that sees all
         { "a", "b", null, ["a", "b"], null, "ClientConflict" },
         { "a", "b", null, ["*"], null, "ClientConflict" },
         { null, null, null, ["*"], null, "" },               // unmatched, all-clients key
@@ -198,6 +198,10 @@ public class HardeningTests
         public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public bool CanStore(string clientId, StoredContractVersion version) => true;
+
+        public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => Task.FromResult<string?>("lock");
+
+        public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken) =>
             Task.FromResult(SaveOutcome.Saved);

@@ -27,8 +27,20 @@ public abstract record CallIngestResult
 /// </summary>
 public sealed class CallIngestionService(ICallStore calls, ClientDirectory clients, TimeProvider time)
 {
+    /// <summary>Providers whose calls arrive through their own signed webhook: their call ids are theirs to give.</summary>
+    public static readonly IReadOnlySet<string> WebhookProviders = new HashSet<string>(StringComparer.Ordinal)
+    {
+        TwilioVoicePayload.Provider, AircallPayload.Provider,
+    };
+
     public async Task<CallIngestResult> IngestAsync(CallObservation observation, IClientScope scope, CancellationToken cancellationToken)
     {
+        // A key scoped to some clients cannot create records under a webhook provider's ids: it could otherwise
+        // take a call id before the provider sends the real call.
+        if (!scope.AllClients && WebhookProviders.Contains(observation.Provider))
+        {
+            return new CallIngestResult.Forbidden();
+        }
         var existing = await calls.GetAsync(observation.Provider, observation.CallId, cancellationToken);
         // Refused early on what is stored (the same decision is taken again on the record the merge overwrites).
         if (existing is not null && Admit(existing, observation.ClientId, derivedClientId: null, scope) is { Refusal: { } early })
@@ -56,17 +68,21 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
             ?? observation.AnsweredAt ?? observation.EndedAt ?? existing?.AnsweredAt ?? existing?.EndedAt
             ?? Instant.FromDateTimeOffset(time.GetUtcNow());
         string? derivedClientId = null;
-        if (existing?.ClientId is null && explicitClientId is null)
+        var line = observation.Direction == CallDirections.Outbound ? observation.From : observation.To;
+        if (line is null && observation.Direction is null)
         {
-            var line = observation.Direction == CallDirections.Outbound ? observation.From : observation.To;
-            if (line is null && observation.Direction is null)
-            {
-                line = observation.From;
-            }
-            if (PhoneNumberNormalizer.TryNormalize(line, null) is { } e164)
-            {
-                derivedClientId = await clients.FindNumberOwnerAsync(e164, at, cancellationToken);
-            }
+            line = observation.From;
+        }
+        if (PhoneNumberNormalizer.TryNormalize(line, null) is { } e164)
+        {
+            derivedClientId = await clients.FindNumberOwnerAsync(e164, at, cancellationToken);
+        }
+        if (explicitClientId is not null && derivedClientId is not null && derivedClientId != explicitClientId)
+        {
+            // The number says who the call belongs to; nothing is said about whose number it is.
+            var errors = new ValidationErrors();
+            errors.Add("clientId", "does not own the call's number at the call's start");
+            return new CallIngestResult.Invalid(errors);
         }
 
         string? region = null;
@@ -94,7 +110,9 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
 
     /// <summary>
     /// Whether the event may touch the call as stored (<paramref name="current"/>), and under which client. The
-    /// scope is checked against the stored client; unmatched calls belong to no client and need a key scoped to all.
+    /// scope is checked against the stored client; unmatched calls belong to no client and need a key scoped to
+    /// all. An event whose explicit client, or whose number's owner, is another client than the stored one is
+    /// refused: it is never merged into that record.
     /// </summary>
     internal static (string? ClientId, CallIngestResult? Refusal) Admit(CallRecord? current, string? explicitClientId, string? derivedClientId, IClientScope scope)
     {
@@ -104,7 +122,8 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
             {
                 return (null, new CallIngestResult.Forbidden());
             }
-            return explicitClientId is not null && explicitClientId != stored
+            var named = explicitClientId ?? derivedClientId;
+            return named is not null && named != stored
                 ? (null, new CallIngestResult.ClientConflict(stored))
                 : (stored, null);
         }
@@ -120,11 +139,14 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         return scope.CanAccess(clientId) ? (clientId, null) : (null, new CallIngestResult.Forbidden());
     }
 
-    /// <summary>The record with its client's band at its start, or null for an unknown call.</summary>
-    public async Task<(CallRecord Record, string? Band)?> GetAsync(string provider, string callId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The record with its client's band at its start, or null for an unknown call or one the scope does not reach
+    /// (unmatched calls need a scope over every client); decided before any other read, so both take as long.
+    /// </summary>
+    public async Task<(CallRecord Record, string? Band)?> GetAsync(string provider, string callId, IClientScope scope, CancellationToken cancellationToken)
     {
         var record = await calls.GetAsync(provider, callId, cancellationToken);
-        if (record is null)
+        if (record is null || !(record.ClientId is null ? scope.AllClients : scope.CanAccess(record.ClientId)))
         {
             return null;
         }

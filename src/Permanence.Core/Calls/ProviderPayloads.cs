@@ -94,13 +94,14 @@ public static class TwilioVoicePayload
 
     private static readonly LocalDateTimePattern Gmt = LocalDateTimePattern.CreateWithInvariantCulture("ddd, dd MMM uuuu HH:mm:ss 'GMT'");
 
-    /// <summary>Strict RFC 1123 (the day name must match the date), or null.</summary>
+    /// <summary>Strict RFC 1123 (the day name must match the date), or null; a year far out of range gives <see cref="Instant.MaxValue"/>.</summary>
     internal static Instant? ParseTimestamp(string value)
     {
+        // The year is checked before converting: near the ends of the calendar an offset overflows the conversion.
         var offset = NumericOffset.Parse(value);
         if (offset.Success)
         {
-            return offset.Value.ToInstant();
+            return offset.Value.Year is > 1900 and < 2200 ? offset.Value.ToInstant() : Instant.MaxValue;
         }
         var gmt = Gmt.Parse(value);
         return gmt.Success ? gmt.Value.InUtc().ToInstant() : null;
@@ -348,7 +349,15 @@ public sealed record CallRecordInput
         }
         var parsed = InstantPattern.ExtendedIso.Parse(value);
         var offset = parsed.Success ? null : OffsetDateTimePattern.ExtendedIso.Parse(value);
-        Instant? instant = parsed.Success ? parsed.Value : offset!.Success ? offset.Value.ToInstant() : null;
+        // The year is checked before converting: near the ends of the calendar an offset overflows the conversion.
+        Instant? instant = parsed.Success ? parsed.Value
+            : offset!.Success && offset.Value.Year is > 1900 and < 2200 ? offset.Value.ToInstant()
+            : null;
+        if (instant is null && offset is { Success: true })
+        {
+            errors.Add(path, Limits.TimestampRangeMessage);
+            return null;
+        }
         if (instant is null)
         {
             errors.Add(path, "must be an ISO-8601 timestamp with offset, such as 2026-10-05T07:31:10Z");

@@ -62,7 +62,7 @@ public sealed class ClientDirectory : IDisposable
         return value;
     }
 
-    /// <summary>After a PUT: any number's owner may have changed, so everything goes; the next reads reload what they need.</summary>
+    /// <summary>After a saved change: any number's owner may have changed, so everything goes; the next reads reload what they need.</summary>
     public void EvictAll() => _cache.Clear();
 
     public void Dispose() => _cache.Dispose();

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using NodaTime;
 using Permanence.Core.Common;
 using Permanence.Core.Configuration;
+using Permanence.Core.Security;
 
 namespace Permanence.Core.Clients;
 
@@ -11,6 +12,9 @@ public abstract record PutContractResult
     public sealed record Invalid(ValidationErrors Errors) : PutContractResult;
 
     public sealed record Saved(int Version, LocalDate EffectiveFrom, bool ClientCreated, bool Changed) : PutContractResult;
+
+    /// <summary>Another save of the same client is in progress: retry shortly.</summary>
+    public sealed record Busy : PutContractResult;
 }
 
 /// <summary>
@@ -30,14 +34,30 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
     /// <summary>A claim written by a save still in progress (or that died) counts against others for this long.</summary>
     public static readonly Duration InFlightClaimLifetime = Duration.FromMinutes(5);
 
+    /// <summary>A save holds its client's lock far shorter than this; an older lock is a save that died.</summary>
+    public static readonly Duration LockLifetime = Duration.FromMinutes(1);
+
     private const string OwnedByAnother = "is owned by another client during part of this version's period";
 
     public Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    public async Task<PutContractResult> PutAsync(string clientId, ClientConfiguration configuration, CancellationToken cancellationToken)
+    /// <summary>How far from today a key scoped to some clients may date a version (README, "Numbers over time").</summary>
+    public static readonly Period ScopedEffectiveFromWindow = Period.FromDays(366);
+
+    public async Task<PutContractResult> PutAsync(string clientId, ClientConfiguration configuration, IClientScope scope, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var compiled = ConfigurationValidator.Validate(clientId, configuration, errors);
+        if (!scope.AllClients && ConfigurationValidator.TryParseDate(configuration.EffectiveFrom, out var effectiveFrom))
+        {
+            // Far-past or far-future versions would let one client hold numbers for periods nobody is working in.
+            var today = Now.InUtc().Date;
+            if (effectiveFrom < today - ScopedEffectiveFromWindow || effectiveFrom > today + ScopedEffectiveFromWindow)
+            {
+                errors.Add("effectiveFrom", "must be within a year of today for a key scoped to some clients; an admin scoped to every client may date it further");
+                compiled = null;
+            }
+        }
         if (compiled is null)
         {
             // One 422 lists every problem: ownership is checked too, as well as it can be without a valid version.
@@ -45,6 +65,23 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
             return new PutContractResult.Invalid(errors);
         }
 
+        // One save at a time per client: the claims it writes and restores are then its own.
+        if (await store.TryLockAsync(clientId, Now, LockLifetime, cancellationToken) is not { } lockToken)
+        {
+            return new PutContractResult.Busy();
+        }
+        try
+        {
+            return await SaveAsync(clientId, configuration, compiled, errors, cancellationToken);
+        }
+        finally
+        {
+            await store.UnlockAsync(clientId, lockToken, CancellationToken.None);
+        }
+    }
+
+    private async Task<PutContractResult> SaveAsync(string clientId, ClientConfiguration configuration, ContractVersion compiled, ValidationErrors errors, CancellationToken cancellationToken)
+    {
         var json = JsonSerializer.Serialize(compiled.Configuration, StorageJson.Options);
         for (var attempt = 0; attempt < MaxSaveAttempts; attempt++)
         {

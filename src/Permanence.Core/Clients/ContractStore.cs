@@ -32,6 +32,15 @@ public interface IContractStore
     /// <summary>Removes the client's claims on the number, in either form.</summary>
     Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes the client's configuration lock (one save at a time per client), or returns null while another save
+    /// holds it. A lock older than <paramref name="staleAfter"/> belongs to a save that died and is taken over.
+    /// </summary>
+    Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken);
+
+    /// <summary>Releases a lock taken by <see cref="TryLockAsync"/> (nothing happens if it was taken over since).</summary>
+    Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken);
+
     /// <summary>Whether the version fits in one stored record (storage limits are checked before writing).</summary>
     bool CanStore(string clientId, StoredContractVersion version);
 

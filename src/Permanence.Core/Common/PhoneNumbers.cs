@@ -25,6 +25,10 @@ public static class PhoneNumberNormalizer
         }
     }
 
+    /// <summary>Whether the text has the shape of an E.164 number ('+', then 2 to 15 digits, no leading zero).</summary>
+    public static bool LooksLikeE164(string? value) =>
+        value is { Length: >= 3 and <= 16 } && value[0] == '+' && value[1] is >= '1' and <= '9' && value.Skip(1).All(char.IsAsciiDigit);
+
     /// <summary>The region part of a locale such as "fr-FR" ("FR"), or null.</summary>
     public static string? RegionOf(string? locale)
     {

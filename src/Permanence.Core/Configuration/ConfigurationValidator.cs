@@ -70,7 +70,7 @@ public static class ConfigurationValidator
             errors.Add("effectiveFrom", Limits.TimestampRangeMessage);
         }
 
-        var numbers = ValidateNumbers(config.Numbers, region, errors);
+        var numbers = ValidateNumbers(config.Numbers, region, errors, trusted);
         var contacts = ValidateContacts(config.Contacts, region, errors);
         var (calendar, bandNames) = ValidateCalendar(config.Calendar, zone, errors);
         var rota = ValidateOnCall(config.OnCall, contacts, zone, errors);
@@ -101,17 +101,27 @@ public static class ConfigurationValidator
         };
     }
 
-    private static List<string> ValidateNumbers(List<string>? numbers, string? region, ValidationErrors errors)
+    /// <summary>Numbers a client may list in one version (README, "Limits").</summary>
+    public const int MaxNumbers = 200;
+
+    private static List<string> ValidateNumbers(List<string>? numbers, string? region, ValidationErrors errors, bool trusted)
     {
         var normalized = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (!trusted && numbers is { Count: > MaxNumbers })
+        {
+            errors.Add("numbers", $"must list at most {MaxNumbers} numbers");
+            return normalized;
+        }
         for (var i = 0; i < (numbers?.Count ?? 0); i++)
         {
-            var e164 = PhoneNumberNormalizer.TryNormalize(numbers![i], region);
+            // Stored numbers were normalised when saved: kept as they are, whatever a later metadata update says.
+            var e164 = trusted && PhoneNumberNormalizer.LooksLikeE164(numbers![i]) ? numbers[i] : PhoneNumberNormalizer.TryNormalize(numbers![i], region);
             if (e164 is null)
             {
                 errors.Add($"numbers[{i}]", "is not a valid phone number (E.164 expected, such as +33186950000)");
             }
-            else if (normalized.Contains(e164))
+            else if (!seen.Add(e164))
             {
                 errors.Add($"numbers[{i}]", "is listed twice");
             }

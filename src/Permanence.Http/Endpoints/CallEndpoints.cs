@@ -45,9 +45,14 @@ public sealed class CallEndpoints(
                 {
                     return Problems.Unprocessable(invalid.Errors);
                 }
-                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
-                return ToHttp(await ingestion.IngestAsync(observation, principal, cancellationToken), logger);
+                var result = await ingestion.IngestAsync(observation, principal, cancellationToken);
+                if (result is CallIngestResult.Stored)
+                {
+                    // Archived once accepted: a refused record leaves nothing behind.
+                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
+                }
+                return ToHttp(result, logger);
             }
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
@@ -70,13 +75,10 @@ public sealed class CallEndpoints(
                     results[i] = new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = invalid.Errors.ToDictionary() };
                     continue;
                 }
-                if (!archived)
-                {
-                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
-                    archived = true;
-                }
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
-                results[i] = await ingestion.IngestAsync(observation, principal, cancellationToken) switch
+                var result = await ingestion.IngestAsync(observation, principal, cancellationToken);
+                archived |= result is CallIngestResult.Stored;
+                results[i] = result switch
                 {
                     CallIngestResult.Stored stored => new
                     {
@@ -91,6 +93,11 @@ public sealed class CallEndpoints(
                     CallIngestResult.ClientConflict => (object)new { index = i, status = StatusCodes.Status409Conflict },
                     _ => throw new InvalidOperationException("Unexpected ingestion result."),
                 };
+            }
+            if (archived)
+            {
+                // Archived once at least one item was accepted: an array refused whole leaves nothing behind.
+                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
             }
             return Results.Json(new { results }, statusCode: StatusCodes.Status207MultiStatus);
         }
@@ -107,11 +114,10 @@ public sealed class CallEndpoints(
         {
             return Problems.BadRequest("Invalid call reference.", "callId", "provider and call id must be safe identifiers");
         }
-        var found = await ingestion.GetAsync(provider, callId, request.HttpContext.RequestAborted);
-        // Unmatched calls belong to no client: only keys scoped to every client may read them. Another client's
-        // call answers as a call that does not exist, so ids cannot be probed.
-        if (found is not { } value ||
-            !(value.Record.ClientId is null ? auth.Principal!.AllClients : auth.Principal!.CanAccess(value.Record.ClientId)))
+        // Another client's call (or an unmatched one, for a key not scoped to every client) answers as a call
+        // that does not exist, so ids cannot be probed.
+        var found = await ingestion.GetAsync(provider, callId, auth.Principal!, request.HttpContext.RequestAborted);
+        if (found is not { } value)
         {
             return Problems.NotFound($"No call {provider}:{callId}.");
         }
@@ -155,6 +161,13 @@ public sealed class CallEndpoints(
         {
             var errors = new ValidationErrors();
             errors.Add(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.'), "is of the wrong type");
+            return new PayloadResult.Invalid(errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // Text that is not valid UTF-16 once unescaped (a lone surrogate such as "\ud800").
+            var errors = new ValidationErrors();
+            errors.Add(path.Length == 0 ? "body" : path, "holds text that is not valid Unicode");
             return new PayloadResult.Invalid(errors);
         }
     }

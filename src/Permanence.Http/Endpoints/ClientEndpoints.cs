@@ -31,13 +31,19 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
             return body.Problem;
         }
 
-        var result = await contracts.PutAsync(clientId, body.Value!, request.HttpContext.RequestAborted);
+        var result = await contracts.PutAsync(clientId, body.Value!, auth.Principal!, request.HttpContext.RequestAborted);
         switch (result)
         {
             case PutContractResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
+            case PutContractResult.Busy:
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problems.Conflict("Another change to this client's configuration is being saved; retry in a moment.");
             case PutContractResult.Saved saved:
-                directory.EvictAll();
+                if (saved.Changed)
+                {
+                    directory.EvictAll();
+                }
                 logger.LogInformation("Client {ClientId} configuration version {Version} effective {EffectiveFrom} saved by key {KeyId} (changed: {Changed})",
                     clientId, saved.Version, LocalDatePattern.Iso.Format(saved.EffectiveFrom), auth.Principal!.KeyId, saved.Changed);
                 var response = new { clientId, version = saved.Version, effectiveFrom = LocalDatePattern.Iso.Format(saved.EffectiveFrom) };

@@ -63,13 +63,23 @@ public sealed class TelephonyEndpoints(
         }
         using (var document = read.Document!)
         {
-            if (!aircallTokens.IsKnown(AircallPayload.Token(document.RootElement)))
-            {
-                logger.LogWarning("Aircall webhook refused: missing or unknown token");
-                return Problems.Forbidden("The webhook token is missing or unknown.");
-            }
+            PayloadResult payload;
             var receivedAt = Now();
-            return await IngestAsync("aircall", AircallPayload.Map(document.RootElement, receivedAt), read.Raw!, "application/json", receivedAt, request.HttpContext.RequestAborted);
+            try
+            {
+                if (!aircallTokens.IsKnown(AircallPayload.Token(document.RootElement)))
+                {
+                    logger.LogWarning("Aircall webhook refused: missing or unknown token");
+                    return Problems.Forbidden("The webhook token is missing or unknown.");
+                }
+                payload = AircallPayload.Map(document.RootElement, receivedAt);
+            }
+            catch (InvalidOperationException)
+            {
+                // A string that is not valid UTF-16 once unescaped (a lone surrogate such as "\ud800").
+                return Problems.BadRequest("The webhook holds text that is not valid Unicode.", "body", "is not valid Unicode text");
+            }
+            return await IngestAsync("aircall", payload, read.Raw!, "application/json", receivedAt, request.HttpContext.RequestAborted);
         }
     }
 
@@ -84,8 +94,12 @@ public sealed class TelephonyEndpoints(
                 logger.LogInformation("{Source} webhook accepted and ignored: {Reason}", source, ignored.Reason);
                 return Results.Ok(new { ignored = true, reason = ignored.Reason });
             case PayloadResult.Accepted accepted:
-                await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
                 var result = await ingestion.IngestAsync(accepted.Observation, ClientScope.Everyone, cancellationToken);
+                if (result is CallIngestResult.Stored)
+                {
+                    // Archived once accepted: a refused event leaves nothing behind.
+                    await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
+                }
                 return CallEndpoints.ToHttp(result, logger);
             default:
                 throw new InvalidOperationException("Unexpected payload result.");

@@ -22,8 +22,14 @@ public sealed class StorageHealthProbe(
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (DateTimeOffset At, bool Reachable)? _last;
+    private volatile Answer? _last;
 
+    private sealed record Answer(DateTimeOffset At, bool Reachable);
+
+    /// <remarks>
+    /// The probe does not run under the caller's cancellation: a caller hanging up early must not be taken for
+    /// storage being down (and cached as such for everyone).
+    /// </remarks>
     public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
     {
         if (Fresh() is { } cached)
@@ -37,8 +43,8 @@ public sealed class StorageHealthProbe(
             {
                 return again; // another request probed while this one waited
             }
-            var reachable = await ProbeAsync(cancellationToken);
-            _last = (time.GetUtcNow(), reachable);
+            var reachable = await ProbeAsync();
+            _last = new Answer(time.GetUtcNow(), reachable);
             return reachable;
         }
         finally
@@ -49,10 +55,9 @@ public sealed class StorageHealthProbe(
 
     private bool? Fresh() => _last is { } last && time.GetUtcNow() - last.At < CacheFor ? last.Reachable : null;
 
-    private async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    private async Task<bool> ProbeAsync()
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(Timeout);
+        using var cts = new CancellationTokenSource(Timeout);
         try
         {
             await tables.GetPropertiesAsync(cts.Token);
@@ -64,7 +69,8 @@ public sealed class StorageHealthProbe(
             }
             return true;
         }
-        catch (Exception e) when (e is RequestFailedException or OperationCanceledException or AggregateException or HttpRequestException)
+        catch (Exception e) when (e is RequestFailedException or OperationCanceledException or AggregateException or HttpRequestException
+            or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
         {
             return false;
         }

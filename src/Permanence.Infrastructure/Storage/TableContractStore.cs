@@ -17,6 +17,7 @@ public sealed class TableContractStore(Tables tables) : IContractStore
 {
     private const string HeadRowKey = "head";
     private const string LegacyRowKey = "";
+    private const string LockRowKey = "lock";
 
     public async Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -86,6 +87,49 @@ public sealed class TableContractStore(Tables tables) : IContractStore
             {
                 // Changed meanwhile: no longer this client's row.
             }
+        }
+    }
+
+    public async Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.ContractsTable, cancellationToken);
+        var entity = new TableEntity(clientId, LockRowKey) { ["Since"] = now.ToDateTimeOffset() };
+        try
+        {
+            return (await table.AddEntityAsync(entity, cancellationToken)).Headers.ETag?.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var held = await table.GetEntityIfExistsAsync<TableEntity>(clientId, LockRowKey, cancellationToken: cancellationToken);
+            if (held.HasValue && held.Value!.GetInstant("Since") is { } since && now - since < staleAfter)
+            {
+                return null;
+            }
+            try
+            {
+                // Taken over from a save that died, only if nobody else did first.
+                var response = held.HasValue
+                    ? await table.UpdateEntityAsync(entity, held.Value!.ETag, TableUpdateMode.Replace, cancellationToken)
+                    : await table.AddEntityAsync(entity, cancellationToken);
+                return response.Headers.ETag?.ToString();
+            }
+            catch (RequestFailedException again) when (again.Status is 409 or 412)
+            {
+                return null;
+            }
+        }
+    }
+
+    public async Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.ContractsTable, cancellationToken);
+        try
+        {
+            await table.DeleteEntityAsync(clientId, LockRowKey, new ETag(lockToken), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Taken over meanwhile: it is someone else's now.
         }
     }
 

@@ -28,11 +28,21 @@ public static class ChunkedText
 
     public static void Write(TableEntity entity, string prefix, string text)
     {
-        var count = (text.Length + ChunkLength - 1) / ChunkLength;
-        entity[$"{prefix}Chunks"] = count;
-        for (var i = 0; i < count; i++)
+        var chunks = new List<string>();
+        for (var start = 0; start < text.Length;)
         {
-            entity[$"{prefix}{i}"] = text.Substring(i * ChunkLength, Math.Min(ChunkLength, text.Length - i * ChunkLength));
+            var length = Math.Min(ChunkLength, text.Length - start);
+            if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1]))
+            {
+                length--; // never split a surrogate pair: each half alone is not valid text and would be replaced
+            }
+            chunks.Add(text.Substring(start, length));
+            start += length;
+        }
+        entity[$"{prefix}Chunks"] = chunks.Count;
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            entity[$"{prefix}{i}"] = chunks[i];
         }
     }
 

@@ -46,6 +46,10 @@ public class HardeningAdapterTests
 
         public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
 
+        public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => inner.TryLockAsync(clientId, now, staleAfter, cancellationToken);
+
+        public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
+
         public Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken) =>
             throw new IOException("Storage refused the write.");
     }
@@ -57,10 +61,10 @@ public class HardeningAdapterTests
         var number = Api.NewNumber();
         var failing = new ContractService(new SaveFails(store), TimeProvider.System);
 
-        await Assert.ThrowsAsync<IOException>(() => failing.PutAsync(TestEnvironment.NewClientId(), Althea(number), CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => failing.PutAsync(TestEnvironment.NewClientId(), Althea(number), ClientScope.Everyone, CancellationToken.None));
 
         Assert.Empty(await store.GetNumberClaimsAsync(number, CancellationToken.None));
-        var other = await new ContractService(store, TimeProvider.System).PutAsync(TestEnvironment.NewClientId(), Althea(number), CancellationToken.None);
+        var other = await new ContractService(store, TimeProvider.System).PutAsync(TestEnvironment.NewClientId(), Althea(number), ClientScope.Everyone, CancellationToken.None);
         Assert.IsType<PutContractResult.Saved>(other);
     }
 
@@ -70,12 +74,12 @@ public class HardeningAdapterTests
         var store = new TableContractStore(Storage);
         var clientId = TestEnvironment.NewClientId();
         var (kept, added) = (Api.NewNumber(), Api.NewNumber());
-        Assert.IsType<PutContractResult.Saved>(await new ContractService(store, TimeProvider.System).PutAsync(clientId, Althea(kept), CancellationToken.None));
+        Assert.IsType<PutContractResult.Saved>(await new ContractService(store, TimeProvider.System).PutAsync(clientId, Althea(kept), ClientScope.Everyone, CancellationToken.None));
         var before = Describe(await store.GetNumberClaimsAsync(kept, CancellationToken.None));
         Assert.Single(before);
 
         var later = Althea(added) with { EffectiveFrom = "2026-11-01" };
-        await Assert.ThrowsAsync<IOException>(() => new ContractService(new SaveFails(store), TimeProvider.System).PutAsync(clientId, later, CancellationToken.None));
+        await Assert.ThrowsAsync<IOException>(() => new ContractService(new SaveFails(store), TimeProvider.System).PutAsync(clientId, later, ClientScope.Everyone, CancellationToken.None));
 
         Assert.Equal(before, Describe(await store.GetNumberClaimsAsync(kept, CancellationToken.None)));
         Assert.Empty(await store.GetNumberClaimsAsync(added, CancellationToken.None));
@@ -121,7 +125,7 @@ public class HardeningAdapterTests
         var contracts = new TableContractStore(Storage);
         var contractService = new ContractService(contracts, TimeProvider.System);
         var clientId = TestEnvironment.NewClientId();
-        Assert.IsType<PutContractResult.Saved>(await contractService.PutAsync(clientId, Althea(Api.NewNumber()), CancellationToken.None));
+        Assert.IsType<PutContractResult.Saved>(await contractService.PutAsync(clientId, Althea(Api.NewNumber()), ClientScope.Everyone, CancellationToken.None));
         var queue = new RecordingQueue();
         var service = new MessageService(
             new StateUpdateFails(new TableMessageStore(Storage)), new TableCallStore(Storage), queue,
@@ -205,5 +209,53 @@ public class HardeningAdapterTests
         clock.Advance(StorageHealthProbe.CacheFor);
         Assert.True(await probe.IsReachableAsync(CancellationToken.None));
         Assert.Equal(6, counter.Requests);
+    }
+}
+
+public class ContractLockTests
+{
+    private static readonly TableContractStore Store = new(new Tables(new TableServiceClient(TestEnvironment.StorageConnectionString)));
+
+    private static ClientConfiguration Althea() =>
+        JsonSerializer.Deserialize<ClientConfiguration>(Api.Althea(Api.NewNumber()).ToJsonString(), ContractService.Json)!;
+
+    [Fact]
+    public async Task Put_WhileAnotherSaveOfTheSameClientHoldsTheLock_IsBusy_ThenSavesOnceReleased()
+    {
+        var clientId = TestEnvironment.NewClientId();
+        var service = new ContractService(Store, TimeProvider.System);
+        var token = await Store.TryLockAsync(clientId, service.Now, ContractService.LockLifetime, CancellationToken.None);
+        Assert.NotNull(token);
+
+        Assert.IsType<PutContractResult.Busy>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+        Assert.Null(await service.GetHistoryAsync(clientId, CancellationToken.None));
+
+        await Store.UnlockAsync(clientId, token!, CancellationToken.None);
+        Assert.IsType<PutContractResult.Saved>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Put_LockOfASaveThatDied_IsTakenOverOnceStale()
+    {
+        var clientId = TestEnvironment.NewClientId();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var service = new ContractService(Store, clock);
+        Assert.NotNull(await Store.TryLockAsync(clientId, service.Now, ContractService.LockLifetime, CancellationToken.None)); // never released
+
+        Assert.IsType<PutContractResult.Busy>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+        clock.Advance(ContractService.LockLifetime.ToTimeSpan() + TimeSpan.FromSeconds(1));
+        Assert.IsType<PutContractResult.Saved>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+    }
+
+    [Fact]
+    public void ChunkedText_NeverSplitsASurrogatePair()
+    {
+        // An emoji straddling the 30,000-character chunk boundary must come back whole.
+        var text = new string('a', 29_999) + "😀" + new string('b', 10);
+        var entity = new TableEntity("p", "r");
+        ChunkedText.Write(entity, "Json", text);
+        Assert.All(Enumerable.Range(0, entity.GetInt32("JsonChunks")!.Value), i =>
+            Assert.False(char.IsHighSurrogate(entity.GetString($"Json{i}")[^1])));
+        Assert.Equal(text, ChunkedText.Read(entity, "Json"));
     }
 }

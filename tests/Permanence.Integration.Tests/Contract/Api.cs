@@ -30,6 +30,19 @@ internal static class Api
         return await response.JsonAsync();
     }
 
+    /// <summary>
+    /// A 404 from the application: an RFC 9457 problem that says it is one (README, HTTP API). A bare 404, what a
+    /// host answers for a route it does not have, fails here, so a missing route cannot pass for "not found".
+    /// </summary>
+    public static async Task<JsonObject> AssertNotFoundProblemAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        var problem = await response.ProblemAsync();
+        Assert.Equal(404, (int?)problem["status"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]));
+        return problem;
+    }
+
     public static JsonObject Althea(string? number = null)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "althea.json")))!.AsObject();

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using NodaTime;
 using Permanence.Integration.Tests.Hosts;
 
 namespace Permanence.Integration.Tests.Contract;
@@ -38,7 +41,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     [Fact]
     public void Host_InvalidConfiguration_RefusesToStartAndSaysWhy()
     {
-        var settings = TestKeys.Settings(TestEnvironment.StorageConnectionString);
+        var settings = TestKeys.Settings(fixture.Factory.StorageConnectionString);
         settings["Permanence:Signing:Key"] = "short";
         settings["Permanence:ApiKeys:1:Role"] = "superuser";
 
@@ -109,6 +112,49 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     }
 
     [Fact]
+    public async Task GetClient_ReportsTheVersionInForceNow_ByTheClock()
+    {
+        // README (HTTP API): GET /api/clients/{id} is "the version in force now"; a version comes into force at
+        // local midnight of its effectiveFrom in the client's zone. A host of its own, so moving its clock
+        // touches no other test.
+        await using var host = fixture.Factory.Create(TestKeys.Settings(fixture.Factory.StorageConnectionString));
+        var http = host.CreateClient();
+        var clock = host.Services.GetRequiredService<FakeTimeProvider>();
+        var paris = DateTimeZoneProviders.Tzdb["Europe/Paris"];
+        var today = Instant.FromDateTimeOffset(clock.GetUtcNow()).InZone(paris).Date;
+        var first = today.PlusDays(10);
+        var second = today.PlusDays(40);
+        var clientId = TestEnvironment.NewClientId();
+        var v1 = Api.Althea();
+        v1["effectiveFrom"] = first.ToString("yyyy-MM-dd", null);
+        v1["name"] = "Althéa v1";
+        var v2 = v1.DeepClone().AsObject();
+        v2["effectiveFrom"] = second.ToString("yyyy-MM-dd", null);
+        v2["name"] = "Althéa v2";
+        Assert.Equal(HttpStatusCode.Created, (await http.SendAsync(Api.Request(HttpMethod.Put, $"/api/clients/{clientId}", TestKeys.Admin, v1))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Put, $"/api/clients/{clientId}", TestKeys.Admin, v2))).StatusCode);
+
+        async Task AssertInForce(int version, string name, LocalDate effectiveFrom)
+        {
+            var body = await (await http.SendAsync(Api.Request(HttpMethod.Get, $"/api/clients/{clientId}", TestKeys.Admin))).JsonAsync();
+            Assert.Equal(version, (int?)body["version"]);
+            Assert.Equal(effectiveFrom.ToString("yyyy-MM-dd", null), (string?)body["effectiveFrom"]);
+            Assert.True((bool?)body["inForce"]);
+            Assert.Equal(name, (string?)body["configuration"]!["name"]);
+            Assert.Equal([version == 1, version == 2], body["versions"]!.AsArray().Select(v => (bool)v!["inForce"]!));
+        }
+
+        // Between the two: one minute before local midnight of the second effectiveFrom, the first is in force...
+        var secondStarts = second.AtStartOfDayInZone(paris).ToInstant();
+        clock.SetUtcNow((secondStarts - Duration.FromMinutes(1)).ToDateTimeOffset());
+        await AssertInForce(1, "Althéa v1", first);
+
+        // ...and one minute after it, the second (in UTC that is still the day before).
+        clock.SetUtcNow((secondStarts + Duration.FromMinutes(1)).ToDateTimeOffset());
+        await AssertInForce(2, "Althéa v2", second);
+    }
+
+    [Fact]
     public async Task GetClient_WebhookSecret_IsNeverReturned()
     {
         var clientId = TestEnvironment.NewClientId();
@@ -161,7 +207,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
         Assert.True(errors.ContainsKey("sla.targets[1].band"));
 
         // Nothing stored: no client, and the valid number of the refused document is still free.
-        Assert.Equal(HttpStatusCode.NotFound, (await Get(clientId)).StatusCode);
+        await (await Get(clientId)).AssertNotFoundProblemAsync();
         Assert.Equal(HttpStatusCode.Created, (await Put(TestEnvironment.NewClientId(), Api.Althea(freeNumber))).StatusCode);
     }
 
@@ -217,8 +263,7 @@ public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixtur
     public async Task GetClient_Unknown_Is404()
     {
         var response = await Get(TestEnvironment.NewClientId());
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        await response.ProblemAsync();
+        await response.AssertNotFoundProblemAsync();
     }
 
     [Fact]

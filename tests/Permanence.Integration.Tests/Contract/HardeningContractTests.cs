@@ -70,7 +70,18 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
             var body = await response.JsonAsync();
             return (TestKeys.ScopedClient, (string)body["configuration"]!["numbers"]![0]!);
         }
-        return await Seed.ClientAsync(_http, TestKeys.ScopedClient);
+        // Another test class may be saving it at this very moment (409, retry shortly): bounded retries.
+        var number = Api.NewNumber();
+        for (var attempt = 0; ; attempt++)
+        {
+            var put = await Send(HttpMethod.Put, $"/api/clients/{TestKeys.ScopedClient}", TestKeys.Admin, Api.Althea(number));
+            if (put.StatusCode != HttpStatusCode.Conflict || attempt == 50)
+            {
+                Assert.True(put.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+                return (TestKeys.ScopedClient, number);
+            }
+            await Task.Delay(100);
+        }
     }
 
     // ---- 1. Tenant isolation of calls ----
@@ -116,13 +127,19 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/calls", TestKeys.Operator, Record(callId, numberA))).StatusCode);
         var before = await CallRow(callId);
 
-        var response = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, Record(callId, numberA, clientB, startedAt: "2026-10-05T16:00:00Z"));
-        var batch = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, new JsonArray(Record(callId, numberA, clientB)));
+        // Named explicitly, with a number nobody owns (naming a client that does not own the dialled number is 422).
+        var response = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, Record(callId, Api.NewNumber(), clientB, startedAt: "2026-10-05T16:00:00Z"));
+        var batch = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, new JsonArray(Record(callId, Api.NewNumber(), clientB)));
+        var newCallId = $"c-{Guid.NewGuid():N}";
+        var mismatch = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, Record(newCallId, numberA, clientB));
         var sameClient = await Send(HttpMethod.Post, "/api/calls", TestKeys.Admin, Record(callId, numberA, clientA));
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         await response.ProblemAsync();
         Assert.Equal(409, (int)(await batch.JsonAsync())["results"]![0]!["status"]!);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, mismatch.StatusCode); // B does not own A's number
+        Assert.DoesNotContain(clientA, await mismatch.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False((await Tables.GetTableClient(StorageNames.CallsTable).GetEntityIfExistsAsync<TableEntity>($"pbx:{newCallId}", "call")).HasValue);
         Assert.Equal(HttpStatusCode.OK, sameClient.StatusCode); // naming the call's own client is fine (and changes nothing)
         var after = await CallRow(callId);
         Assert.Equal(before.ETag, after.ETag);
@@ -491,6 +508,109 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.True((await response.ProblemAsync())["errors"]!.AsObject().ContainsKey("callId"));
         Assert.Empty(await RowsOfClient(StorageNames.MessagesTable, clientB));
+    }
+
+    // ---- Found by review of the fixes ----
+
+    [Fact]
+    public async Task PostCall_ScopedKey_CannotTakeAWebhookProvidersCallIds()
+    {
+        var (clientB, numberB) = await ScopedClientAsync();
+        var record = Record($"{Random.Shared.NextInt64(1, long.MaxValue)}", numberB, clientB);
+        record["provider"] = "aircall";
+        var response = await Send(HttpMethod.Post, "/api/calls", TestKeys.ScopedOperator, record);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await response.ProblemAsync();
+    }
+
+    [Fact]
+    public async Task PostCall_EventWhoseNumberBelongsToAnotherClient_IsNotMergedIntoTheStoredCall()
+    {
+        // A call stored for B under an id A's provider later uses: A's event (A's number) must not land in B's record.
+        var (clientA, numberA) = await Seed.ClientAsync(_http);
+        var (clientB, numberB) = await Seed.ClientAsync(_http);
+        var callId = $"c-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/calls", TestKeys.Operator, Record(callId, numberB))).StatusCode);
+        var before = await CallRow(callId);
+
+        var response = await Send(HttpMethod.Post, "/api/calls", TestKeys.Operator, Record(callId, numberA));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.DoesNotContain(clientB, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before.ETag, (await CallRow(callId)).ETag);
+        Assert.NotEqual(clientA, (await CallRow(callId)).GetString("ClientId"));
+    }
+
+    [Theory]
+    [InlineData("startedAt", "9999-12-31T23:00:00-05:00")]
+    [InlineData("startedAt", "0001-01-01T00:00:00+05:00")]
+    [InlineData("from", "\\ud800")]
+    [InlineData("outcome", "\\udfff")]
+    public async Task PostCall_OverflowingOffsetOrInvalidUnicode_Is4xxNot500(string field, string value)
+    {
+        var (_, number) = await Seed.ClientAsync(_http);
+        var body = Record($"c-{Guid.NewGuid():N}", number).ToJsonString().Replace("\"" + field + "\":", "\"" + field + "\":\"" + value + "\",\"ignored-" + field + "\":", StringComparison.Ordinal);
+        var request = Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator);
+        request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+
+        var response = await _http.SendAsync(request);
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"{(int)response.StatusCode} for {body}");
+        await response.ProblemAsync();
+    }
+
+    [Fact]
+    public async Task Aircall_TokenThatIsNotValidUnicode_Is400Not500()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/telephony/aircall")
+        {
+            Content = new StringContent("""{"token":"\ud800","resource":"call"}""", Encoding.UTF8, "application/json"),
+        };
+        var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await response.ProblemAsync();
+    }
+
+    [Fact]
+    public async Task PostCall_Refused_LeavesNoRawArchive()
+    {
+        var (_, numberA) = await Seed.ClientAsync(_http);
+        var callId = $"c-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.OK, (await Send(HttpMethod.Post, "/api/calls", TestKeys.Operator, Record(callId, numberA))).StatusCode);
+        var refused = Record(callId, numberA, startedAt: "2026-10-05T16:00:00Z");
+        var text = refused.ToJsonString();
+        var request = Api.Request(HttpMethod.Post, "/api/calls", TestKeys.ScopedOperator);
+        request.Content = new StringContent(text, Encoding.UTF8, "application/json");
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(request)).StatusCode);
+
+        var blobs = fixture.Host.Services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>().GetBlobContainerClient(StorageNames.RawContainer);
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        var now = fixture.Host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        Assert.False((await blobs.GetBlobClient($"calls/{now:yyyy}/{now:MM}/{now:dd}/{digest}.json").ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task PutClient_TooManyNumbers_Is422()
+    {
+        var json = Api.Althea();
+        json["numbers"] = new JsonArray(Enumerable.Range(0, 201).Select(_ => (JsonNode)Api.NewNumber()).ToArray());
+        var response = await Send(HttpMethod.Put, $"/api/clients/{TestEnvironment.NewClientId()}", TestKeys.Admin, json);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True((await response.ProblemAsync())["errors"]!.AsObject().ContainsKey("numbers"));
+    }
+
+    [Theory]
+    [InlineData("2099-12-31")]
+    [InlineData("2000-01-01")]
+    public async Task PutClient_ScopedAdmin_CannotDateAVersionFarFromToday(string effectiveFrom)
+    {
+        await ScopedClientAsync();
+        var json = Api.Althea();
+        json["effectiveFrom"] = effectiveFrom;
+        var response = await Send(HttpMethod.Put, $"/api/clients/{TestKeys.ScopedClient}", TestKeys.ScopedAdmin, json);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True((await response.ProblemAsync())["errors"]!.AsObject().ContainsKey("effectiveFrom"));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Permanence.Integration.Tests.Hosts;
@@ -51,7 +52,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var callSid = $"CA{Guid.NewGuid():N}";
         var form = TwilioForm(callSid, "ringing", number);
 
-        var response = await PostTwilio(form, Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form));
+        var response = await PostTwilio(form, Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var call = await GetCall("twilio", callSid);
@@ -65,7 +66,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     {
         var (_, number) = await Seed.ClientAsync(_http);
         var form = TwilioForm($"CA{Guid.NewGuid():N}", "ringing", number);
-        var signature = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio?site=paris", form);
+        var signature = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio?site=paris", form);
 
         Assert.Equal(HttpStatusCode.OK, (await PostTwilio(form, signature, "/api/telephony/twilio?site=paris")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, signature, "/api/telephony/twilio?site=lyon")).StatusCode);
@@ -77,7 +78,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var (_, number) = await Seed.ClientAsync(_http);
         var callSid = $"CA{Guid.NewGuid():N}";
         var form = TwilioForm(callSid, "ringing", number);
-        var signature = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form);
+        var signature = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form);
         form["CallStatus"] = "completed";
 
         var response = await PostTwilio(form, signature);
@@ -85,7 +86,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         await response.ProblemAsync();
         var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/twilio/{callSid}", TestKeys.Operator));
-        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        await get.AssertNotFoundProblemAsync();
     }
 
     [Fact]
@@ -93,12 +94,35 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     {
         var (_, number) = await Seed.ClientAsync(_http);
         var form = TwilioForm($"CA{Guid.NewGuid():N}", "ringing", number);
-        var otherUrl = Seed.TwilioSignature("https://permanence.example/api/telephony/twilio", form);
-        var otherToken = Seed.TwilioSignature("http://127.0.0.1:7071/api/telephony/twilio", form, "another-auth-token");
+        var otherUrl = Seed.TwilioSignature("https://elsewhere.example/api/telephony/twilio", form);
+        var otherToken = Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio", form, "another-auth-token");
 
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, otherUrl)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, otherToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostTwilio(form, signature: null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Twilio_SignatureOverTheRequestsOwnUrl_Is403AndStoresNothing()
+    {
+        // README (HTTP API): the signature is checked against PublicBaseUrl + path + query, never against the URL
+        // the request arrived on (behind a proxy that is not the URL Twilio signed). The test server's own address
+        // differs from the configured PublicBaseUrl, so a check against the request URL would accept these.
+        var (_, number) = await Seed.ClientAsync(_http);
+        var callSid = $"CA{Guid.NewGuid():N}";
+        var form = TwilioForm(callSid, "ringing", number);
+        var requestUrl = new Uri(_http.BaseAddress!, "/api/telephony/twilio?site=paris");
+        Assert.NotEqual(new Uri(TestKeys.PublicBaseUrl).GetLeftPart(UriPartial.Authority), requestUrl.GetLeftPart(UriPartial.Authority));
+
+        var overRequestUrl = await PostTwilio(form, Seed.TwilioSignature(requestUrl.ToString(), form), "/api/telephony/twilio?site=paris");
+
+        Assert.Equal(HttpStatusCode.Forbidden, overRequestUrl.StatusCode);
+        await overRequestUrl.ProblemAsync();
+        var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/twilio/{callSid}", TestKeys.Operator));
+        await get.AssertNotFoundProblemAsync();
+        // The same form signed over PublicBaseUrl on the same path and query is accepted.
+        var overPublicUrl = await PostTwilio(form, Seed.TwilioSignature($"{TestKeys.PublicBaseUrl}/api/telephony/twilio?site=paris", form), "/api/telephony/twilio?site=paris");
+        Assert.Equal(HttpStatusCode.OK, overPublicUrl.StatusCode);
     }
 
     private static JsonObject AircallEvent(string eventName, long id, string line, long started, long? answered = null, long? ended = null, string? reason = null, string token = TestKeys.AircallToken) => new()
@@ -269,7 +293,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     [Fact]
     public async Task PostCalls_Array_AnswersOneResultPerItem()
     {
-        var (_, number) = await Seed.ClientAsync(_http);
+        var (clientId, number) = await Seed.ClientAsync(_http);
         var good = Record($"c-{Guid.NewGuid():N}", number);
         var unmatched = Record($"c-{Guid.NewGuid():N}", "+33199000001");
         var bad = Record($"c-{Guid.NewGuid():N}", number);
@@ -283,7 +307,72 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal([200, 202, 422, 422], results.Select(r => (int)r!["status"]!));
         Assert.True(results[2]!["errors"]!.AsObject().ContainsKey("startedAt"));
         Assert.True(results[3]!["errors"]!.AsObject().ContainsKey("clientId"));
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/pbx/{bad["callId"]}", TestKeys.Operator))).StatusCode);
+        // README "Calls": one result per item, in order, each with its index; accepted items name the call and its client.
+        Assert.Equal([0, 1, 2, 3], results.Select(r => (int)r!["index"]!));
+        Assert.Equal("pbx", (string?)results[0]!["provider"]);
+        Assert.Equal((string?)good["callId"], (string?)results[0]!["callId"]);
+        Assert.Equal(clientId, (string?)results[0]!["clientId"]);
+        Assert.Equal("pbx", (string?)results[1]!["provider"]);
+        Assert.Equal((string?)unmatched["callId"], (string?)results[1]!["callId"]);
+        Assert.True(results[1]!.AsObject().ContainsKey("clientId"));
+        Assert.Null(results[1]!["clientId"]); // unmatched: stored without a client
+
+        // Each accepted item is stored, whatever the others' fate; refused items are not.
+        var storedGood = await GetCall("pbx", (string)good["callId"]!);
+        Assert.Equal(clientId, (string?)storedGood["clientId"]);
+        Assert.Equal("answered", (string?)storedGood["outcome"]);
+        var storedUnmatched = await GetCall("pbx", (string)unmatched["callId"]!);
+        Assert.False((bool?)storedUnmatched["matched"]);
+        Assert.Equal("+33199000001", (string?)storedUnmatched["to"]);
+        foreach (var refused in new[] { bad, unknownClient })
+        {
+            var get = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/pbx/{refused["callId"]}", TestKeys.Operator));
+            await get.AssertNotFoundProblemAsync();
+        }
+    }
+
+    [Fact]
+    public async Task CallEvent_Redelivered_WritesNothing()
+    {
+        // README "Calls": the merge is idempotent and a redelivered event writes nothing. The row's ETag (read
+        // straight from the host's table) changes on every write, so an unchanged ETag means no write happened.
+        var (_, number) = await Seed.ClientAsync(_http);
+        const long start = 1791183000;
+        var id = Random.Shared.NextInt64(1, long.MaxValue);
+        var created = AircallEvent("call.created", id, number, start);
+        var answered = AircallEvent("call.answered", id, number, start, answered: start + 9);
+        var calls = new TableClient(fixture.Factory.StorageConnectionString, "Calls");
+        async Task<Azure.ETag> RowETag() => (await calls.GetEntityAsync<TableEntity>($"aircall:{id}", "call")).Value.ETag;
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAircall(created)).StatusCode);
+        var afterFirst = await RowETag();
+        var rawBlob = await RawBlobOf(created);
+        var rawETag = (await rawBlob.GetPropertiesAsync()).Value.ETag;
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAircall(created)).StatusCode);
+        Assert.Equal(afterFirst, await RowETag());
+        Assert.Equal(rawETag, (await rawBlob.GetPropertiesAsync()).Value.ETag); // the raw body is written once too
+
+        // A new event does write (so the ETag can tell), and the earlier event redelivered after it still writes nothing.
+        Assert.Equal(HttpStatusCode.OK, (await PostAircall(answered)).StatusCode);
+        var afterAnswer = await RowETag();
+        Assert.NotEqual(afterFirst, afterAnswer);
+        Assert.Equal(HttpStatusCode.OK, (await PostAircall(created)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostAircall(answered)).StatusCode);
+        Assert.Equal(afterAnswer, await RowETag());
+        Assert.Equal("answered", (string?)(await GetCall("aircall", id.ToString()))["outcome"]);
+    }
+
+    private async Task<Azure.Storage.Blobs.BlobClient> RawBlobOf(JsonObject body)
+    {
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString())));
+        var container = new BlobServiceClient(fixture.Factory.StorageConnectionString).GetBlobContainerClient("raw");
+        var found = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "aircall/", CancellationToken.None))
+        {
+            if (blob.Name.Contains(digest, StringComparison.Ordinal)) found.Add(blob.Name);
+        }
+        return container.GetBlobClient(Assert.Single(found));
     }
 
     [Theory]

@@ -100,7 +100,11 @@ public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixtu
         var first = await Post(Message(clientId), idempotencyKey: key);
         var second = await Post(Message(clientId), idempotencyKey: key);
 
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        // README "Messages": the first response again, marked Idempotent-Replayed: true.
+        Assert.Equal(["true"], second.Headers.GetValues("Idempotent-Replayed"));
         var firstBody = await first.Content.ReadAsStringAsync();
         Assert.Equal(firstBody, await second.Content.ReadAsStringAsync());
         Assert.Equal(first.Headers.Location, second.Headers.Location);
@@ -110,6 +114,35 @@ public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixtu
         var changed = Message(clientId, text: "autre chose");
         var conflict = await Post(changed, idempotencyKey: key);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, conflict.StatusCode);
+    }
+
+    [Fact]
+    public async Task PostMessage_SameIdempotencyKeyFromAnotherApiKey_CreatesADistinctMessage()
+    {
+        // README "Messages": the same key from the same API key replays; from another API key it is another message.
+        var (clientId, _) = await Seed.ClientAsync(_http);
+        var key = Guid.NewGuid().ToString();
+        var mine = await Post(Message(clientId), TestKeys.Operator, idempotencyKey: key);
+        var theirs = await Post(Message(clientId), TestKeys.OtherOperator, idempotencyKey: key);
+
+        Assert.Equal(HttpStatusCode.Accepted, mine.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, theirs.StatusCode);
+        Assert.False(theirs.Headers.Contains("Idempotent-Replayed"));
+        var mineId = (string)(await mine.JsonAsync())["id"]!;
+        var theirsId = (string)(await theirs.JsonAsync())["id"]!;
+        Assert.NotEqual(mineId, theirsId);
+        foreach (var id in new[] { mineId, theirsId })
+        {
+            var read = await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Operator));
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            Assert.Equal(clientId, (string?)(await read.JsonAsync())["clientId"]);
+            Assert.Single(Queue.Sent, c => c.MessageId == id); // each routed once
+        }
+
+        // And each API key's own replay still finds its own message.
+        var theirsAgain = await Post(Message(clientId), TestKeys.OtherOperator, idempotencyKey: key);
+        Assert.Equal(["true"], theirsAgain.Headers.GetValues("Idempotent-Replayed"));
+        Assert.Equal(theirsId, (string?)(await theirsAgain.JsonAsync())["id"]);
     }
 
     [Fact]
@@ -147,7 +180,7 @@ public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixtu
         Assert.Equal(HttpStatusCode.NotFound, scopedGet.StatusCode); // as for a message that does not exist
         await scopedGet.ProblemAsync();
         Assert.Equal(HttpStatusCode.Forbidden, (await _http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Auditor))).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _http.SendAsync(Api.Request(HttpMethod.Get, "/api/messages/msg-unknown", TestKeys.Operator))).StatusCode);
+        await (await _http.SendAsync(Api.Request(HttpMethod.Get, "/api/messages/msg-unknown", TestKeys.Operator))).AssertNotFoundProblemAsync();
     }
 
     [Fact]

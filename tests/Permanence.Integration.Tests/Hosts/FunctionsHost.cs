@@ -51,6 +51,8 @@ public sealed class FunctionsHost : IApiHost
 
     public sealed class Factory : IApiHostFactory
     {
+        public string StorageConnectionString => TestEnvironment.FunctionsStorageConnectionString;
+
         public IApiHost Create(IDictionary<string, string?> settings) => new FunctionsHost(settings);
     }
 

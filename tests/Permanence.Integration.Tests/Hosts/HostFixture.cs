@@ -1,6 +1,6 @@
 namespace Permanence.Integration.Tests.Hosts;
 
-/// <summary>One host per test class, on the Azurite the test command started.</summary>
+/// <summary>One host per test class, on its host kind's storage account of the Azurite the test command started.</summary>
 public sealed class HostFixture<TFactory> : IAsyncLifetime where TFactory : IApiHostFactory, new()
 {
     public IApiHostFactory Factory { get; } = new TFactory();
@@ -9,7 +9,7 @@ public sealed class HostFixture<TFactory> : IAsyncLifetime where TFactory : IApi
 
     public Task InitializeAsync()
     {
-        Host = Factory.Create(TestKeys.Settings(TestEnvironment.StorageConnectionString));
+        Host = Factory.Create(TestKeys.Settings(Factory.StorageConnectionString));
         return Task.CompletedTask;
     }
 

@@ -12,5 +12,8 @@ public interface IApiHost : IAsyncDisposable
 
 public interface IApiHostFactory
 {
+    /// <summary>The storage account of this kind of host (TestEnvironment): every host it creates for a test uses it.</summary>
+    string StorageConnectionString { get; }
+
     IApiHost Create(IDictionary<string, string?> settings);
 }

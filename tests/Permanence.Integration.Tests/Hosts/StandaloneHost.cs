@@ -25,6 +25,8 @@ public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApi
 
     public sealed class Factory : IApiHostFactory
     {
+        public string StorageConnectionString => TestEnvironment.StorageConnectionString;
+
         public IApiHost Create(IDictionary<string, string?> settings) => new StandaloneHost(settings);
     }
 }
