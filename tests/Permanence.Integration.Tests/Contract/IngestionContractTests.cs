@@ -370,7 +370,10 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var found = new List<string>();
         await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "aircall/", CancellationToken.None))
         {
-            if (blob.Name.Contains(digest, StringComparison.Ordinal)) found.Add(blob.Name);
+            if (blob.Name.Contains(digest, StringComparison.Ordinal))
+            {
+                found.Add(blob.Name);
+            }
         }
         return container.GetBlobClient(Assert.Single(found));
     }

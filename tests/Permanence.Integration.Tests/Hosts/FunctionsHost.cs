@@ -31,6 +31,7 @@ public sealed class FunctionsHost : IApiHost
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddPermanenceFunctions(configuration);
+        Pipeline = new WorkerPipeline(services);
         services.AddSingleton<ServiceBusSender>(ServiceBusSender);
         TestInfrastructure.Apply(services);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -45,7 +46,10 @@ public sealed class FunctionsHost : IApiHost
 
     public IServiceProvider Services => _services;
 
-    public HttpClient CreateClient() => new(new FunctionsDispatcher(_services)) { BaseAddress = new Uri("http://127.0.0.1:7071") };
+    /// <summary>The worker middleware every request goes through, as registered by the app.</summary>
+    public WorkerPipeline Pipeline { get; }
+
+    public HttpClient CreateClient() => new(new FunctionsDispatcher(_services, Pipeline)) { BaseAddress = new Uri("http://127.0.0.1:7071") };
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 
@@ -69,7 +73,7 @@ public sealed class FunctionsHost : IApiHost
         public TemplateMatcher Matcher { get; } = new(TemplateParser.Parse(Route), new RouteValueDictionary());
     }
 
-    private sealed class FunctionsDispatcher(IServiceProvider services) : HttpMessageHandler
+    private sealed class FunctionsDispatcher(IServiceProvider services, WorkerPipeline pipeline) : HttpMessageHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -120,14 +124,22 @@ public sealed class FunctionsHost : IApiHost
                 _ => throw new NotSupportedException($"{function.Method.Name}: cannot bind parameter {p.Name} of type {p.ParameterType}."),
             }).ToArray();
 
-            var invocation = function.Method.Invoke(instance, arguments);
-            var result = invocation switch
+            // Through the worker middleware; the ASP.NET Core integration executes the function's result afterwards.
+            IActionResult? result = null;
+            await pipeline.InvokeAsync(function.Method.Name, context, async _ =>
             {
-                Task<IActionResult> task => await task,
-                IActionResult direct => direct,
-                _ => throw new NotSupportedException($"{function.Method.Name} must return IActionResult."),
-            };
-            await result.ExecuteResultAsync(new ActionContext(context, new RouteData(values), new ActionDescriptor()));
+                var invocation = function.Method.Invoke(instance, arguments);
+                result = invocation switch
+                {
+                    Task<IActionResult> task => await task,
+                    IActionResult direct => direct,
+                    _ => throw new NotSupportedException($"{function.Method.Name} must return IActionResult."),
+                };
+            });
+            if (result is not null)
+            {
+                await result.ExecuteResultAsync(new ActionContext(context, new RouteData(values), new ActionDescriptor()));
+            }
 
             var response = new HttpResponseMessage((System.Net.HttpStatusCode)context.Response.StatusCode)
             {

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Permanence.Integration.Tests.Contract;
 using Permanence.Integration.Tests.Hosts;
 
