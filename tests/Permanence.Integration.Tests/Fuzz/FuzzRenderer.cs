@@ -348,25 +348,32 @@ public sealed class FuzzRenderer(FuzzWorld world)
 
     private string? TwilioSignature(FuzzCase c, string pathAndQuery, byte[] body)
     {
-        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.Select(v => v ?? "").ToList(), StringComparer.Ordinal);
+        // Twilio signs the public URL it was given (PublicBaseUrl), not the address the request reached.
         return c.Webhook switch
         {
-            WebhookAuth.Valid => Sign(BaseUrl + pathAndQuery, form, TestKeys.TwilioAuthToken),
+            WebhookAuth.Valid => Sign(TestKeys.PublicBaseUrl + pathAndQuery, form, TestKeys.TwilioAuthToken),
             WebhookAuth.Missing => null,
-            WebhookAuth.Forged => Sign(BaseUrl + pathAndQuery, form, "another-auth-token"),
-            WebhookAuth.SignedForAnotherUrl => Sign("https://permanence.example" + pathAndQuery, form, TestKeys.TwilioAuthToken),
+            WebhookAuth.Forged => Sign(TestKeys.PublicBaseUrl + pathAndQuery, form, "another-auth-token"),
+            WebhookAuth.SignedForAnotherUrl => Sign(BaseUrl + pathAndQuery, form, TestKeys.TwilioAuthToken),
             WebhookAuth.Garbage => "not-a-signature==",
             _ => throw new InvalidOperationException(),
         };
     }
 
-    /// <summary>Twilio's algorithm: HMAC-SHA1 over the URL then every field name and value sorted by name, base64.</summary>
-    public static string Sign(string url, IDictionary<string, string> form, string authToken)
+    /// <summary>
+    /// Twilio's algorithm: HMAC-SHA1 over the URL then every field name and value sorted by name (a repeated field:
+    /// its distinct values sorted, each with its name), base64.
+    /// </summary>
+    public static string Sign(string url, IReadOnlyDictionary<string, IReadOnlyList<string>> form, string authToken)
     {
         var data = new StringBuilder(url);
         foreach (var key in form.Keys.OrderBy(k => k, StringComparer.Ordinal))
         {
-            data.Append(key).Append(form[key]);
+            foreach (var value in form[key].Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                data.Append(key).Append(value);
+            }
         }
         using var hmac = new HMACSHA1(Encoding.UTF8.GetBytes(authToken));
         return Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(data.ToString())));

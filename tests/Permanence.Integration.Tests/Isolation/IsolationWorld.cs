@@ -143,10 +143,11 @@ public sealed class IsolationWorld : IAsyncDisposable
         return record;
     }
 
-    public JsonObject Message(string clientId, string text, string callerName, string phone) => new()
+    public JsonObject Message(string clientId, string text, string callerName, string phone, string? callId = null) => new()
     {
         ["clientId"] = clientId,
-        ["callId"] = $"aircall:{AircallIdA}",
+        // A message's call must be a call of the same client.
+        ["callId"] = callId ?? $"aircall:{AircallIdA}",
         ["scenario"] = "urgence",
         ["caller"] = new JsonObject { ["name"] = callerName, ["phone"] = phone, ["email"] = null },
         ["fields"] = new JsonObject { ["symptoms"] = text },
@@ -188,7 +189,7 @@ public sealed class IsolationWorld : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/telephony/twilio") { Content = new FormUrlEncodedContent(form) };
         if (signed)
         {
-            request.Headers.Add("X-Twilio-Signature", FuzzRenderer.Sign(FuzzRenderer.BaseUrl + "/api/telephony/twilio", form, TestKeys.TwilioAuthToken));
+            request.Headers.Add("X-Twilio-Signature", FuzzRenderer.Sign(TestKeys.PublicBaseUrl + "/api/telephony/twilio", form.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[p.Value]), TestKeys.TwilioAuthToken));
         }
         return request;
     }
@@ -227,7 +228,7 @@ public sealed class IsolationWorld : IAsyncDisposable
         await Expect([HttpStatusCode.Accepted], Json(HttpMethod.Post, "/api/calls", TestKeys.Operator, CallRecord(UnmatchedCall, FreeNumber, CallerUnmatched)));
 
         await Expect([HttpStatusCode.OK], Json(HttpMethod.Post, "/api/calls", TestKeys.Operator, CallRecord(PbxCallB, NumberB, "+33699000000")));
-        MessageIdB = (string)(await Expect([HttpStatusCode.Accepted], Json(HttpMethod.Post, "/api/messages", TestKeys.Operator, Message(ClientB, "texte de B", "Appelant B", "06 99 00 00 00"))))["id"]!;
+        MessageIdB = (string)(await Expect([HttpStatusCode.Accepted], Json(HttpMethod.Post, "/api/messages", TestKeys.Operator, Message(ClientB, "texte de B", "Appelant B", "06 99 00 00 00", $"pbx:{PbxCallB}"))))["id"]!;
     }
 
     private async Task<JsonObject> Expect(HttpStatusCode[] statuses, HttpRequestMessage request)

@@ -112,7 +112,7 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         }, Expect.Refused);
         yield return new("POST /messages for B with A's Idempotency-Key", key =>
         {
-            var request = Json(HttpMethod.Post, "/api/messages", key, w.Message(w.ClientB, "message de B " + Tag(key), "Appelant B", "06 99 00 00 01"));
+            var request = Json(HttpMethod.Post, "/api/messages", key, w.Message(w.ClientB, "message de B " + Tag(key), "Appelant B", "06 99 00 00 01", $"pbx:{w.PbxCallB}"));
             request.Headers.Add("Idempotency-Key", w.IdempotencyKeyA);
             return request;
         }, Expect.NoDataOfA, MustNotContain: w.MessageIdA);
@@ -228,7 +228,7 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/calls/pbx/{W.PbxCallB}", W.OperatorB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/calls/pbx/{W.PbxCallB}", W.AdminB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}", W.AdminB, null));
-        await Expect(HttpStatusCode.Accepted, IsolationWorld.Json(HttpMethod.Post, "/api/messages", W.OperatorB, W.Message(W.ClientB, "message de B", "Appelant B", "06 99 00 00 02")));
+        await Expect(HttpStatusCode.Accepted, IsolationWorld.Json(HttpMethod.Post, "/api/messages", W.OperatorB, W.Message(W.ClientB, "message de B", "Appelant B", "06 99 00 00 02", $"pbx:{W.PbxCallB}")));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/messages/{W.MessageIdB}", W.OperatorB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/messages/{W.MessageIdB}", W.AdminB, null));
         await Expect(HttpStatusCode.Forbidden, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}", W.AuditorB, null));
