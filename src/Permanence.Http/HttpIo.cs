@@ -37,11 +37,18 @@ public static class HttpIo
         (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) ||
          (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.Contains("+json", StringComparison.OrdinalIgnoreCase)));
 
-    /// <summary>A body declared as JSON, read within the size cap.</summary>
-    private static async Task<BodyResult> ReadJsonBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
-        IsJson(request)
-            ? await ReadBodyAsync(request, cancellationToken)
-            : new BodyResult(null, Problems.UnsupportedMediaType("application/json"));
+    /// <summary>A body declared as JSON, read within the size cap, and valid UTF-8 (JSON's encoding).</summary>
+    private static async Task<BodyResult> ReadJsonBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request))
+        {
+            return new BodyResult(null, Problems.UnsupportedMediaType("application/json"));
+        }
+        var body = await ReadBodyAsync(request, cancellationToken);
+        return body.Body is { } bytes && !System.Text.Unicode.Utf8.IsValid(bytes)
+            ? new BodyResult(null, Problems.BadRequest("The body is not valid UTF-8.", "body", "is not valid UTF-8"))
+            : body;
+    }
 
     public sealed record DocumentResult(JsonDocument? Document, byte[]? Raw, IResult? Problem);
 

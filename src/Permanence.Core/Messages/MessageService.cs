@@ -157,19 +157,23 @@ public sealed class MessageService(
             return new AcceptMessageResult.Invalid(errors);
         }
 
+        // A replay (or a reused key) is answered from what is stored, writing nothing.
+        if (idempotencyKey is not null && await messages.GetAsync(message.Id, cancellationToken) is { } earlier)
+        {
+            return Replay(earlier, message);
+        }
         // A retried request keeps the marker's first time: a retry must not keep the sweeper away.
         await messages.AddPendingRoutingAsync(message.Id, message.ClientId, now, cancellationToken);
         if (await messages.AddAsync(message, cancellationToken) == AddOutcome.AlreadyExists)
         {
+            // Two requests with the same key raced: the other one stored it first.
             var first = await messages.GetAsync(message.Id, cancellationToken)
                 ?? throw new InvalidOperationException("A message reported as existing could not be read.");
             if (first.RoutingState == RoutingState.Enqueued)
             {
                 await TryRemoveMarkerAsync(message.Id, cancellationToken);
             }
-            return first.RequestHash == message.RequestHash
-                ? new AcceptMessageResult.Accepted(first, Replayed: true)
-                : new AcceptMessageResult.IdempotencyConflict();
+            return Replay(first, message);
         }
 
         logger.LogInformation("Message {MessageId} accepted for client {ClientId}: priority {Priority}, complete {Complete}",
@@ -177,6 +181,11 @@ public sealed class MessageService(
         await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken);
         return new AcceptMessageResult.Accepted(message with { RoutingState = RoutingState.Enqueued }, Replayed: false);
     }
+
+    private static AcceptMessageResult Replay(Message first, Message again) =>
+        first.RequestHash == again.RequestHash
+            ? new AcceptMessageResult.Accepted(first, Replayed: true)
+            : new AcceptMessageResult.IdempotencyConflict();
 
     public Task<Message?> GetAsync(string id, CancellationToken cancellationToken) =>
         Identifiers.IsValidExternalId(id) ? messages.GetAsync(id, cancellationToken) : Task.FromResult<Message?>(null);

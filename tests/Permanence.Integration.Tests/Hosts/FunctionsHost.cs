@@ -77,7 +77,8 @@ public sealed class FunctionsHost : IApiHost
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var path = request.RequestUri!.AbsolutePath;
+            // Decoded the way ASP.NET Core servers decode the request line (the Functions host's too): every escape but %2F.
+            var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath.Replace("%2F", "%252F", StringComparison.OrdinalIgnoreCase));
             if (!path.StartsWith("/api/", StringComparison.Ordinal))
             {
                 return new HttpResponseMessage(System.Net.HttpStatusCode.NotFound);
