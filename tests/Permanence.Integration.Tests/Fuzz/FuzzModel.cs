@@ -275,14 +275,38 @@ public sealed record FuzzCase
     public override string ToString()
     {
         var parts = new List<string> { Route.Describe(), $"pool {Pool}", $"variant {Variant}" };
-        if (Auth != AuthChoice.Valid) parts.Add($"auth {Auth}");
-        if (Webhook != WebhookAuth.Valid) parts.Add($"webhook auth {Webhook}");
-        if (ContentType != ContentTypeChoice.Right) parts.Add($"content type {ContentType}");
-        if (Encoding != BodyEncoding.Utf8) parts.Add($"encoding {Encoding}");
-        if (Batch != 0) parts.Add($"batch {Batch}");
-        if (IdempotencyKey is not null) parts.Add($"Idempotency-Key '{FuzzText.Visible(IdempotencyKey, 80)}'");
-        if (Query is not null) parts.Add($"query '{FuzzText.Visible(Query, 80)}'");
-        if (FreshIds) parts.Add("fresh call ids");
+        if (Auth != AuthChoice.Valid)
+        {
+            parts.Add($"auth {Auth}");
+        }
+        if (Webhook != WebhookAuth.Valid)
+        {
+            parts.Add($"webhook auth {Webhook}");
+        }
+        if (ContentType != ContentTypeChoice.Right)
+        {
+            parts.Add($"content type {ContentType}");
+        }
+        if (Encoding != BodyEncoding.Utf8)
+        {
+            parts.Add($"encoding {Encoding}");
+        }
+        if (Batch != 0)
+        {
+            parts.Add($"batch {Batch}");
+        }
+        if (IdempotencyKey is not null)
+        {
+            parts.Add($"Idempotency-Key '{FuzzText.Visible(IdempotencyKey, 80)}'");
+        }
+        if (Query is not null)
+        {
+            parts.Add($"query '{FuzzText.Visible(Query, 80)}'");
+        }
+        if (FreshIds)
+        {
+            parts.Add("fresh call ids");
+        }
         parts.AddRange(PathMutations.Select(p => p.ToString()));
         parts.AddRange(Mutations.Select(m => m.ToString()));
         return string.Join("; ", parts);
@@ -291,7 +315,10 @@ public sealed record FuzzCase
     /// <summary>Simpler cases, each one part closer to the valid request: what shrinking tries, in order.</summary>
     public IEnumerable<FuzzCase> Simpler()
     {
-        if (!FreshIds && Route is FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls) yield return this with { FreshIds = true };
+        if (!FreshIds && Route is FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls)
+        {
+            yield return this with { FreshIds = true };
+        }
         for (var i = 0; i < Mutations.Count; i++)
         {
             yield return this with { Mutations = Mutations.Where((_, k) => k != i).ToList() };
@@ -300,14 +327,38 @@ public sealed record FuzzCase
         {
             yield return this with { PathMutations = PathMutations.Where((_, k) => k != i).ToList() };
         }
-        if (Batch > 1) yield return this with { Batch = 1, Mutations = Mutations.Where(m => m.Item == 0).ToList() };
-        if (Batch != 0 && Mutations.All(m => m.Item == 0)) yield return this with { Batch = 0 };
-        if (Auth != AuthChoice.Valid) yield return this with { Auth = AuthChoice.Valid };
-        if (Webhook != WebhookAuth.Valid) yield return this with { Webhook = WebhookAuth.Valid };
-        if (ContentType != ContentTypeChoice.Right) yield return this with { ContentType = ContentTypeChoice.Right };
-        if (Encoding != BodyEncoding.Utf8) yield return this with { Encoding = BodyEncoding.Utf8 };
-        if (IdempotencyKey is not null) yield return this with { IdempotencyKey = null };
-        if (Query is not null) yield return this with { Query = null };
+        if (Batch > 1)
+        {
+            yield return this with { Batch = 1, Mutations = Mutations.Where(m => m.Item == 0).ToList() };
+        }
+        if (Batch != 0 && Mutations.All(m => m.Item == 0))
+        {
+            yield return this with { Batch = 0 };
+        }
+        if (Auth != AuthChoice.Valid)
+        {
+            yield return this with { Auth = AuthChoice.Valid };
+        }
+        if (Webhook != WebhookAuth.Valid)
+        {
+            yield return this with { Webhook = WebhookAuth.Valid };
+        }
+        if (ContentType != ContentTypeChoice.Right)
+        {
+            yield return this with { ContentType = ContentTypeChoice.Right };
+        }
+        if (Encoding != BodyEncoding.Utf8)
+        {
+            yield return this with { Encoding = BodyEncoding.Utf8 };
+        }
+        if (IdempotencyKey is not null)
+        {
+            yield return this with { IdempotencyKey = null };
+        }
+        if (Query is not null)
+        {
+            yield return this with { Query = null };
+        }
         for (var i = 0; i < Mutations.Count; i++)
         {
             if (Mutations[i] is Mutation.Set { Value.Value: string { Length: > 8 } text } set)
@@ -316,8 +367,14 @@ public sealed record FuzzCase
                 yield return this with { Mutations = Mutations.Select((m, k) => k == i ? shorter : m).ToList() };
             }
         }
-        if (Pool != 0) yield return this with { Pool = 0 };
-        if (Variant != 0) yield return this with { Variant = 0 };
+        if (Pool != 0)
+        {
+            yield return this with { Pool = 0 };
+        }
+        if (Variant != 0)
+        {
+            yield return this with { Variant = 0 };
+        }
     }
 }
 

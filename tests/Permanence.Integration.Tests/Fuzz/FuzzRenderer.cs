@@ -14,7 +14,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
 
     public FuzzRequest Render(FuzzCase c)
     {
-        var (path, parameters) = Path(c);
+        var (path, _) = Path(c);
         var pathAndQuery = path + (c.Query ?? "");
         var headers = new List<(string, string)>();
         var authorization = Authorization(c);
@@ -312,8 +312,14 @@ public sealed class FuzzRenderer(FuzzWorld world)
     private static void SetForm(List<KeyValuePair<string, string>> form, string key, string value)
     {
         var index = form.FindIndex(p => p.Key == key);
-        if (index >= 0) form[index] = new(key, value);
-        else form.Add(new(key, value));
+        if (index >= 0)
+        {
+            form[index] = new(key, value);
+        }
+        else
+        {
+            form.Add(new(key, value));
+        }
     }
 
     private static string EncodeForm(List<KeyValuePair<string, string>> form) =>
@@ -322,7 +328,10 @@ public sealed class FuzzRenderer(FuzzWorld world)
     /// <summary>A string that adds <paramref name="bytes"/> bytes to the body, made of <paramref name="fill"/> then 'x' for the remainder.</summary>
     private static string Fill(string fill, int bytes, bool json)
     {
-        if (bytes <= 0) return "";
+        if (bytes <= 0)
+        {
+            return "";
+        }
         var unit = json ? Encoding.UTF8.GetByteCount(FuzzText.Json(JsonValue.Create(fill))) - 2 : Encoding.UTF8.GetByteCount(Uri.EscapeDataString(fill));
         var count = bytes / unit;
         return string.Concat(Enumerable.Repeat(fill, count)) + new string('x', bytes - count * unit);
@@ -390,7 +399,10 @@ public static class JsonPath
         {
             var bracket = part.IndexOf('[', StringComparison.Ordinal);
             var name = bracket < 0 ? part : part[..bracket];
-            if (name.Length > 0) segments.Add(name);
+            if (name.Length > 0)
+            {
+                segments.Add(name);
+            }
             while (bracket >= 0)
             {
                 var close = part.IndexOf(']', bracket);

@@ -197,7 +197,10 @@ public sealed class FuzzRunner(FuzzWorld world)
             {
                 await File.AppendAllTextAsync(log, $"{hostName}\t{route}\t{i}\t{outcome.Status}\t{FuzzText.Visible(fuzzCase.ToString(), 300)}\n");
             }
-            if (outcome.Routed) report.Routed++;
+            if (outcome.Routed)
+            {
+                report.Routed++;
+            }
             foreach (var property in FuzzProperties.Violated(outcome))
             {
                 report.ViolationCounts[property] = report.ViolationCounts.GetValueOrDefault(property) + 1;
@@ -224,7 +227,10 @@ public sealed class FuzzRunner(FuzzWorld world)
             improved = false;
             foreach (var candidate in current.Case.Simpler())
             {
-                if (budget-- <= 0) break;
+                if (budget-- <= 0)
+                {
+                    break;
+                }
                 report.ShrinkRuns++;
                 var outcome = await ExecuteAsync(candidate);
                 if (outcome is not null && FuzzProperties.Violated(outcome).Contains(property))

@@ -40,7 +40,10 @@ public static class FuzzText
                         rawMembers = value!.AsValue().GetValue<List<RawMember>>();
                         continue;
                     }
-                    if (!first) builder.Append(',');
+                    if (!first)
+                    {
+                        builder.Append(',');
+                    }
                     first = false;
                     WriteString(builder, name);
                     builder.Append(':');
@@ -48,7 +51,10 @@ public static class FuzzText
                 }
                 foreach (var member in rawMembers ?? [])
                 {
-                    if (!first) builder.Append(',');
+                    if (!first)
+                    {
+                        builder.Append(',');
+                    }
                     first = false;
                     WriteString(builder, member.Name);
                     builder.Append(':').Append(member.ValueText);
@@ -59,7 +65,10 @@ public static class FuzzText
                 builder.Append('[');
                 for (var i = 0; i < array.Count; i++)
                 {
-                    if (i > 0) builder.Append(',');
+                    if (i > 0)
+                    {
+                        builder.Append(',');
+                    }
                     Write(builder, array[i]);
                 }
                 builder.Append(']');
@@ -105,7 +114,10 @@ public static class FuzzText
         {
             var c = value[i];
             var run = 1;
-            while (i + run < value.Length && value[i + run] == c) run++;
+            while (i + run < value.Length && value[i + run] == c)
+            {
+                run++;
+            }
             if (run >= 16)
             {
                 builder.Append(Char(c)).Append($"«×{run}»");
@@ -157,7 +169,10 @@ public static class FuzzText
                     i += length;
                 }
             }
-            if (i < bytes.Length) builder.Append($"…(+{bytes.Length - i} bytes)");
+            if (i < bytes.Length)
+            {
+                builder.Append($"…(+{bytes.Length - i} bytes)");
+            }
             return builder.ToString();
         }
     }
@@ -166,10 +181,16 @@ public static class FuzzText
     {
         var b = bytes[i];
         var length = b < 0x80 ? 1 : b is >= 0xC2 and <= 0xDF ? 2 : b is >= 0xE0 and <= 0xEF ? 3 : b is >= 0xF0 and <= 0xF4 ? 4 : 0;
-        if (length == 0 || i + length > bytes.Length) return 0;
+        if (length == 0 || i + length > bytes.Length)
+        {
+            return 0;
+        }
         for (var k = 1; k < length; k++)
         {
-            if ((bytes[i + k] & 0xC0) != 0x80) return 0;
+            if ((bytes[i + k] & 0xC0) != 0x80)
+            {
+                return 0;
+            }
         }
         try
         {
