@@ -7,19 +7,105 @@ namespace Permanence.Http;
 
 public static class PermanenceEndpointRouteBuilderExtensions
 {
-    /// <summary>The HTTP contract (README, "HTTP API") for the standalone host; the Functions host declares the same routes as triggers.</summary>
+    /// <summary>
+    /// The HTTP API (README, "HTTP API") with what docs/openapi.json says of each route: name, summary, tag,
+    /// authentication and every status the handler can answer. The Functions host declares the same routes as
+    /// triggers; a test holds the two to the same set and to this document.
+    /// </summary>
     public static IEndpointRouteBuilder MapPermanenceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/health", (HttpRequest r, HealthEndpoints e) => e.GetAsync(r));
-        api.MapPut("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.PutAsync(r, clientId));
-        api.MapGet("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.GetAsync(r, clientId));
-        api.MapPost("/telephony/twilio", (HttpRequest r, TelephonyEndpoints e) => e.TwilioAsync(r));
-        api.MapPost("/telephony/aircall", (HttpRequest r, TelephonyEndpoints e) => e.AircallAsync(r));
-        api.MapPost("/calls", (HttpRequest r, CallEndpoints e) => e.PostAsync(r));
-        api.MapGet("/calls/{provider}/{callId}", (HttpRequest r, string provider, string callId, CallEndpoints e) => e.GetAsync(r, provider, callId));
-        api.MapPost("/messages", (HttpRequest r, MessageEndpoints e) => e.PostAsync(r));
-        api.MapGet("/messages/{id}", (HttpRequest r, string id, MessageEndpoints e) => e.GetAsync(r, id));
+
+        api.MapGet("/health", (HttpRequest r, HealthEndpoints e) => e.GetAsync(r))
+            .Describe("GetHealth", "Health", "Whether storage answers (200) or not (503); no authentication.")
+            .Produces<HealthResponse>(StatusCodes.Status200OK)
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPut("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.PutAsync(r, clientId))
+            .Describe("PutClient", "Clients", "Creates (201) or versions (200) a client's contract configuration; 422 lists every problem.")
+            .RequiresApiKey("admin")
+            .Accepts<Core.Configuration.ClientConfiguration>("application/json")
+            .Produces<ClientSavedResponse>(StatusCodes.Status200OK)
+            .Produces<ClientSavedResponse>(StatusCodes.Status201Created)
+            .ProducesJsonBodyProblems()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.GetAsync(r, clientId))
+            .Describe("GetClient", "Clients", "The configuration version in force now, with the version history (webhook secrets masked).")
+            .RequiresApiKey("admin")
+            .Produces<ClientResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/telephony/twilio", (HttpRequest r, TelephonyEndpoints e) => e.TwilioAsync(r))
+            .Describe("PostTwilioStatusCallback", "Telephony", "Twilio Voice status callback (form-encoded), signed with X-Twilio-Signature over PublicBaseUrl + path + query.")
+            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .Produces<CallRecordResponse>(StatusCodes.Status200OK)
+            .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
+            .ProducesWebhookProblems();
+
+        api.MapPost("/telephony/aircall", (HttpRequest r, TelephonyEndpoints e) => e.AircallAsync(r))
+            .Describe("PostAircallWebhook", "Telephony", "Aircall call webhook; the token in the body authenticates it. Other resources are archived and ignored.")
+            .Accepts<object>("application/json")
+            .Produces<CallRecordResponse>(StatusCodes.Status200OK)
+            .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
+            .ProducesWebhookProblems();
+
+        api.MapPost("/calls", (HttpRequest r, CallEndpoints e) => e.PostAsync(r))
+            .Describe("PostCalls", "Calls", "A normalised call record (200 matched, 202 unmatched), or an array of 1 to 1,000 (207, one result per item).")
+            .RequiresApiKey("operator", "admin")
+            .Accepts<Core.Calls.CallRecordInput>("application/json")
+            .Produces<CallRecordResponse>(StatusCodes.Status200OK)
+            .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
+            .Produces<CallBatchResponse>(StatusCodes.Status207MultiStatus)
+            .ProducesJsonBodyProblems()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/calls/{provider}/{callId}", (HttpRequest r, string provider, string callId, CallEndpoints e) => e.GetAsync(r, provider, callId))
+            .Describe("GetCall", "Calls", "The merged call record with its client and band; 404 also for another client's call.")
+            .RequiresApiKey("operator", "admin")
+            .Produces<CallRecordResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/messages", (HttpRequest r, MessageEndpoints e) => e.PostAsync(r))
+            .Describe("PostMessage", "Messages", "A qualified message taken by an operator (202 + Location); honours Idempotency-Key.")
+            .RequiresApiKey("operator")
+            .Accepts<Core.Messages.MessageInput>("application/json")
+            .Produces<MessageAcceptedResponse>(StatusCodes.Status202Accepted)
+            .ProducesJsonBodyProblems();
+
+        api.MapGet("/messages/{id}", (HttpRequest r, string id, MessageEndpoints e) => e.GetAsync(r, id))
+            .Describe("GetMessage", "Messages", "The message with its qualification, deliveries and acknowledgements; 404 also for another client's message.")
+            .RequiresApiKey("operator", "admin")
+            .Produces<MessageResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return app;
     }
+
+    private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string name, string tag, string summary) =>
+        route.WithName(name).WithTags(tag).WithSummary(summary).ProducesProblem(StatusCodes.Status500InternalServerError);
+
+    /// <summary>Bearer API key with one of these roles: 401 without a valid key, 403 outside its role or scope.</summary>
+    private static RouteHandlerBuilder RequiresApiKey(this RouteHandlerBuilder route, params string[] roles) =>
+        route.WithMetadata(new ApiKeyRequirement(roles))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    private static RouteHandlerBuilder ProducesJsonBodyProblems(this RouteHandlerBuilder route) =>
+        route.ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static RouteHandlerBuilder ProducesWebhookProblems(this RouteHandlerBuilder route) =>
+        route.Produces<WebhookIgnoredResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 }
+
+/// <summary>Route metadata: the route takes a bearer API key with one of these roles (for the OpenAPI document).</summary>
+public sealed record ApiKeyRequirement(IReadOnlyList<string> Roles);

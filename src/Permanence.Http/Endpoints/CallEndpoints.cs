@@ -65,14 +65,14 @@ public sealed class CallEndpoints(
             }
 
             // Each item is judged alone (207-style): valid items are stored even when others are refused.
-            var results = new object[items.Count];
+            var results = new CallBatchItemResponse[items.Count];
             var archived = false;
             for (var i = 0; i < items.Count; i++)
             {
                 var mapped = Map(items[i], "");
                 if (mapped is PayloadResult.Invalid invalid)
                 {
-                    results[i] = new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = invalid.Errors.ToDictionary() };
+                    results[i] = new CallBatchItemResponse(i, StatusCodes.Status422UnprocessableEntity, Errors: invalid.Errors.ToDictionary());
                     continue;
                 }
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
@@ -80,17 +80,11 @@ public sealed class CallEndpoints(
                 archived |= result is CallIngestResult.Stored;
                 results[i] = result switch
                 {
-                    CallIngestResult.Stored stored => new
-                    {
-                        index = i,
-                        status = stored.Matched ? StatusCodes.Status200OK : StatusCodes.Status202Accepted,
-                        provider = stored.Record.Provider,
-                        callId = stored.Record.CallId,
-                        clientId = stored.Record.ClientId,
-                    },
-                    CallIngestResult.Invalid refused => new { index = i, status = StatusCodes.Status422UnprocessableEntity, errors = refused.Errors.ToDictionary() },
-                    CallIngestResult.Forbidden => new { index = i, status = StatusCodes.Status403Forbidden },
-                    CallIngestResult.ClientConflict => (object)new { index = i, status = StatusCodes.Status409Conflict },
+                    CallIngestResult.Stored stored => new CallBatchItemResponse(
+                        i, stored.Matched ? StatusCodes.Status200OK : StatusCodes.Status202Accepted, stored.Record.Provider, stored.Record.CallId, stored.Record.ClientId),
+                    CallIngestResult.Invalid refused => new CallBatchItemResponse(i, StatusCodes.Status422UnprocessableEntity, Errors: refused.Errors.ToDictionary()),
+                    CallIngestResult.Forbidden => new CallBatchItemResponse(i, StatusCodes.Status403Forbidden),
+                    CallIngestResult.ClientConflict => new CallBatchItemResponse(i, StatusCodes.Status409Conflict),
                     _ => throw new InvalidOperationException("Unexpected ingestion result."),
                 };
             }
@@ -99,7 +93,7 @@ public sealed class CallEndpoints(
                 // Archived once at least one item was accepted: an array refused whole leaves nothing behind.
                 await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
             }
-            return Results.Json(new { results }, statusCode: StatusCodes.Status207MultiStatus);
+            return TypedResults.Json(new CallBatchResponse(results), statusCode: StatusCodes.Status207MultiStatus);
         }
     }
 
@@ -121,7 +115,7 @@ public sealed class CallEndpoints(
         {
             return Problems.NotFound($"No call {provider}:{callId}.");
         }
-        return Results.Ok(CallJson.From(value.Record, value.Band));
+        return TypedResults.Ok(CallJson.From(value.Record, value.Band));
     }
 
     internal static IResult ToHttp(CallIngestResult result, ILogger logger)
@@ -132,7 +126,7 @@ public sealed class CallEndpoints(
                 logger.LogInformation("Call {Provider}:{CallId} merged, client {ClientId}, outcome {Outcome}",
                     stored.Record.Provider, stored.Record.CallId, stored.Record.ClientId ?? "(unmatched)", stored.Record.Outcome);
                 var json = CallJson.From(stored.Record, band: null);
-                return stored.Matched ? Results.Ok(json) : Results.Json(json, statusCode: StatusCodes.Status202Accepted);
+                return stored.Matched ? TypedResults.Ok(json) : TypedResults.Json(json, statusCode: StatusCodes.Status202Accepted);
             case CallIngestResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
             case CallIngestResult.Forbidden:

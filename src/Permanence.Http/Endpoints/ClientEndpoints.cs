@@ -46,9 +46,8 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
                 }
                 logger.LogInformation("Client {ClientId} configuration version {Version} effective {EffectiveFrom} saved by key {KeyId} (changed: {Changed})",
                     clientId, saved.Version, LocalDatePattern.Iso.Format(saved.EffectiveFrom), auth.Principal!.KeyId, saved.Changed);
-                var response = new { clientId, version = saved.Version, effectiveFrom = LocalDatePattern.Iso.Format(saved.EffectiveFrom) };
-                var location = $"/api/clients/{clientId}";
-                return saved.ClientCreated ? Results.Created(location, response) : Results.Ok(response);
+                var response = new ClientSavedResponse(clientId, saved.Version, LocalDatePattern.Iso.Format(saved.EffectiveFrom));
+                return saved.ClientCreated ? TypedResults.Created($"/api/clients/{clientId}", response) : TypedResults.Ok(response);
             default:
                 throw new InvalidOperationException("Unexpected result.");
         }
@@ -68,21 +67,17 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
         }
         var now = contracts.Now;
         var current = history.VersionAt(now) ?? history.Versions[0];
-        return Results.Ok(new
-        {
+        return TypedResults.Ok(new ClientResponse(
             clientId,
-            version = current.Version,
-            effectiveFrom = LocalDatePattern.Iso.Format(current.EffectiveFrom),
-            inForce = current.StartsAt <= now,
-            configuration = MaskSecrets(current.Configuration),
-            versions = history.Versions.Select(v => new
-            {
-                version = v.Version,
-                effectiveFrom = LocalDatePattern.Iso.Format(v.EffectiveFrom),
-                storedAt = v.StoredAt?.ToDateTimeOffset(),
-                inForce = ReferenceEquals(v, history.VersionAt(now)),
-            }),
-        });
+            current.Version,
+            LocalDatePattern.Iso.Format(current.EffectiveFrom),
+            current.StartsAt <= now,
+            MaskSecrets(current.Configuration),
+            history.Versions.Select(v => new ClientVersionResponse(
+                v.Version,
+                LocalDatePattern.Iso.Format(v.EffectiveFrom),
+                v.StoredAt?.ToDateTimeOffset(),
+                ReferenceEquals(v, history.VersionAt(now)))).ToList()));
     }
 
     // Webhook secrets are write-only: an admin can replace them, never read them back.

@@ -10,7 +10,7 @@ public sealed class HealthEndpoints(IStorageHealthProbe storage)
     {
         var reachable = await storage.IsReachableAsync(request.HttpContext.RequestAborted);
         return reachable
-            ? Results.Json(new { status = "healthy", storage = "reachable" })
-            : Results.Json(new { status = "unhealthy", storage = "unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            ? TypedResults.Ok(new HealthResponse("healthy", "reachable"))
+            : TypedResults.Json(new HealthResponse("unhealthy", "unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -34,12 +34,8 @@ public sealed class MessageEndpoints(MessageService messages, RequestAuthorizati
                     request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
                 }
                 var message = accepted.Message;
-                return Results.Accepted($"/api/messages/{message.Id}", new
-                {
-                    id = message.Id,
-                    priority = message.Priority.ToWire(),
-                    qualification = QualificationJson(message.Qualification),
-                });
+                return TypedResults.Accepted($"/api/messages/{message.Id}",
+                    new MessageAcceptedResponse(message.Id, message.Priority.ToWire(), QualificationResponse.From(message.Qualification)));
             case AcceptMessageResult.Invalid invalid:
                 return Problems.Unprocessable(invalid.Errors);
             case AcceptMessageResult.Forbidden:
@@ -67,31 +63,22 @@ public sealed class MessageEndpoints(MessageService messages, RequestAuthorizati
         {
             return Problems.NotFound("No such message.");
         }
-        return Results.Ok(new
-        {
-            id = message.Id,
-            clientId = message.ClientId,
-            callId = message.CallId,
-            scenario = message.Scenario,
-            caller = message.Caller,
-            fields = message.Fields,
-            text = message.Text,
-            operatorId = message.OperatorId,
-            takenAt = InstantPattern.ExtendedIso.Format(message.TakenAt),
-            receivedAt = InstantPattern.ExtendedIso.Format(message.ReceivedAt),
-            priority = message.Priority.ToWire(),
-            qualification = QualificationJson(message.Qualification),
-            configurationVersion = message.ConfigurationVersion,
-            routing = message.RoutingState == RoutingState.Enqueued ? "enqueued" : "pending",
-            deliveries = Array.Empty<object>(),
-            acknowledgements = Array.Empty<object>(),
-        });
+        return TypedResults.Ok(new MessageResponse(
+            message.Id,
+            message.ClientId,
+            message.CallId,
+            message.Scenario,
+            message.Caller,
+            message.Fields,
+            message.Text,
+            message.OperatorId,
+            InstantPattern.ExtendedIso.Format(message.TakenAt),
+            InstantPattern.ExtendedIso.Format(message.ReceivedAt),
+            message.Priority.ToWire(),
+            QualificationResponse.From(message.Qualification),
+            message.ConfigurationVersion,
+            message.RoutingState == RoutingState.Enqueued ? "enqueued" : "pending",
+            [],
+            []));
     }
-
-    private static object QualificationJson(Qualification qualification) => new
-    {
-        complete = qualification.Complete,
-        missing = qualification.Missing,
-        invalid = qualification.Invalid,
-    };
 }

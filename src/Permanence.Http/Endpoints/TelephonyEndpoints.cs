@@ -92,7 +92,7 @@ public sealed class TelephonyEndpoints(
             case PayloadResult.Ignored ignored:
                 await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
                 logger.LogInformation("{Source} webhook accepted and ignored: {Reason}", source, ignored.Reason);
-                return Results.Ok(new { ignored = true, reason = ignored.Reason });
+                return TypedResults.Ok(new WebhookIgnoredResponse(true, ignored.Reason));
             case PayloadResult.Accepted accepted:
                 var result = await ingestion.IngestAsync(accepted.Observation, ClientScope.Everyone, cancellationToken);
                 if (result is CallIngestResult.Stored)

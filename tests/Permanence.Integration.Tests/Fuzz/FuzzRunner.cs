@@ -140,6 +140,9 @@ public sealed class RouteReport(string host, FuzzRoute route)
     public int Routed { get; set; }
     public TimeSpan Elapsed { get; set; }
     public SortedDictionary<int, int> Statuses { get; } = [];
+
+    /// <summary>Statuses answered by the route's handler itself (not by routing, for a mutated path).</summary>
+    public SortedSet<int> HandlerStatuses { get; } = [];
     public Dictionary<string, int> ViolationCounts { get; } = [];
     public Dictionary<string, (FuzzOutcome First, int Index)> FirstViolations { get; } = [];
     public Dictionary<string, (FuzzOutcome Minimal, int Steps)> Minimal { get; } = [];
@@ -200,6 +203,7 @@ public sealed class FuzzRunner(FuzzWorld world)
             if (outcome.Routed)
             {
                 report.Routed++;
+                report.HandlerStatuses.Add(outcome.Status);
             }
             foreach (var property in FuzzProperties.Violated(outcome))
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Permanence.Integration.Tests.Contract;
 using Permanence.Integration.Tests.Hosts;
 using Xunit.Abstractions;
 
@@ -54,6 +55,12 @@ public abstract class FuzzTests<TFactory>(FuzzFixture<TFactory> fixture, ITestOu
         {
             output.WriteLine(failures);
         }
+        // Every status a handler answered is one the API document declares for that route.
+        var undeclared = reports
+            .SelectMany(r => r.HandlerStatuses.Where(status => !ApiDocument.DeclaredStatuses(r.Route.Method(), "/api/" + r.Route.Template()).Contains(status))
+                .Select(status => $"{r.Route.Describe()} answered {status}"))
+            .ToList();
+        Assert.True(undeclared.Count == 0, $"Statuses missing from docs/openapi.json: {string.Join("; ", undeclared)}");
         var uncovered = reports.Where(r => r.Routed == 0 || r.Successes == 0).Select(r => r.Route.Describe()).ToList();
         Assert.True(uncovered.Count == 0, $"Routes no generated request reached with a 2xx answer: {string.Join(", ", uncovered)}");
         Assert.True(failures.Length == 0, $"Properties violated on {World.Host.Name}:\n{failures}");

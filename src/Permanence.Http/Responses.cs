@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+using Permanence.Core.Configuration;
+using Permanence.Core.Messages;
+
+namespace Permanence.Http;
+
+// The response bodies of the HTTP API (docs/openapi.json is generated from these): named records, so the
+// document has schemas and a field cannot change without the type changing.
+
+/// <summary>GET /health.</summary>
+public sealed record HealthResponse(string Status, string Storage);
+
+/// <summary>PUT /clients/{clientId}: the version the document became (or already was).</summary>
+public sealed record ClientSavedResponse(string ClientId, int Version, string EffectiveFrom);
+
+/// <summary>One version of a client's configuration in its history.</summary>
+public sealed record ClientVersionResponse(int Version, string EffectiveFrom, DateTimeOffset? StoredAt, bool InForce);
+
+/// <summary>GET /clients/{clientId}: the version in force now (webhook secrets masked) and the history.</summary>
+public sealed record ClientResponse(
+    string ClientId,
+    int Version,
+    string EffectiveFrom,
+    bool InForce,
+    ClientConfiguration Configuration,
+    IReadOnlyList<ClientVersionResponse> Versions);
+
+/// <summary>A merged call record, with its client (null when unmatched) and the band of its start.</summary>
+public sealed record CallRecordResponse(
+    string Provider,
+    string CallId,
+    string? Direction,
+    string? From,
+    string? To,
+    string? StartedAt,
+    string? AnsweredAt,
+    string? EndedAt,
+    string? Outcome,
+    string? AgentId,
+    string? ClientId,
+    bool Matched,
+    string? Band);
+
+/// <summary>One item of a POST /calls array: its status, and either the stored call or the field problems.</summary>
+public sealed record CallBatchItemResponse(
+    int Index,
+    int Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Provider = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CallId = null,
+    string? ClientId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IDictionary<string, string[]>? Errors = null);
+
+/// <summary>POST /calls with an array (207): one result per item, in order.</summary>
+public sealed record CallBatchResponse(IReadOnlyList<CallBatchItemResponse> Results);
+
+/// <summary>A provider webhook event accepted and archived but not about a call.</summary>
+public sealed record WebhookIgnoredResponse(bool Ignored, string Reason);
+
+public sealed record QualificationResponse(bool Complete, IReadOnlyList<string> Missing, IReadOnlyList<string> Invalid)
+{
+    public static QualificationResponse From(Qualification qualification) =>
+        new(qualification.Complete, qualification.Missing, qualification.Invalid);
+}
+
+/// <summary>POST /messages (202).</summary>
+public sealed record MessageAcceptedResponse(string Id, string Priority, QualificationResponse Qualification);
+
+/// <summary>GET /messages/{id}.</summary>
+public sealed record MessageResponse(
+    string Id,
+    string ClientId,
+    string? CallId,
+    string Scenario,
+    CallerInput? Caller,
+    IReadOnlyDictionary<string, string?> Fields,
+    string? Text,
+    string? OperatorId,
+    string TakenAt,
+    string ReceivedAt,
+    string Priority,
+    QualificationResponse Qualification,
+    int ConfigurationVersion,
+    string Routing,
+    IReadOnlyList<object> Deliveries,
+    IReadOnlyList<object> Acknowledgements);
