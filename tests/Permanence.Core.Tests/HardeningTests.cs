@@ -203,8 +203,8 @@ public class HardeningTests
 
         public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken) =>
-            Task.FromResult(SaveOutcome.Saved);
+        public Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken) =>
+            Task.FromResult(new SaveVersionResult(SaveOutcome.Saved, lockToken));
     }
 
     [Fact]

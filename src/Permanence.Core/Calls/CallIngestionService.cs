@@ -77,13 +77,20 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         {
             derivedClientId = await clients.FindNumberOwnerAsync(e164, at, cancellationToken);
         }
-        if (explicitClientId is not null && derivedClientId is not null && derivedClientId != explicitClientId)
+        // The number says who the call belongs to. A key scoped to some clients must name the number's owner (a
+        // free number included, so the answer says nothing about whose number it is); a key scoped to every client
+        // may name a client for a number nobody owns.
+        var lineIsNumber = line is not null && PhoneNumberNormalizer.TryNormalize(line, null) is not null;
+        if (explicitClientId is not null && lineIsNumber && derivedClientId != explicitClientId &&
+            (derivedClientId is not null || !scope.AllClients))
         {
-            // The number says who the call belongs to; nothing is said about whose number it is.
             var errors = new ValidationErrors();
             errors.Add("clientId", "does not own the call's number at the call's start");
             return new CallIngestResult.Invalid(errors);
         }
+        // Provider webhooks (signed, not scoped): when a number changed owner during a call whose events arrive out
+        // of order, the call keeps the client it was first stored under rather than losing the event.
+        var ownerForConflict = ReferenceEquals(scope, ClientScope.Everyone) ? null : derivedClientId;
 
         string? region = null;
         if ((existing?.ClientId ?? explicitClientId ?? derivedClientId) is { } regionClient &&
@@ -101,7 +108,9 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         CallIngestResult? refusal = null;
         var outcome = await calls.MergeAsync(observation.Provider, observation.CallId, current =>
         {
-            var (clientId, refused) = Admit(current, explicitClientId, derivedClientId, scope);
+            var (clientId, refused) = current?.ClientId is null
+                ? Admit(current, explicitClientId, derivedClientId, scope)
+                : Admit(current, explicitClientId, ownerForConflict, scope);
             refusal = refused;
             return refused is null ? normalized with { ClientId = clientId } : null;
         }, cancellationToken);

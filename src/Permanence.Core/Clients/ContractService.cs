@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using NodaTime;
 using Permanence.Core.Common;
 using Permanence.Core.Configuration;
+using Microsoft.Extensions.Logging;
 using Permanence.Core.Security;
 
 namespace Permanence.Core.Clients;
@@ -21,7 +22,7 @@ public abstract record PutContractResult
 /// Creates and versions client configurations and reads them back, compiled (README, "Client configuration").
 /// Numbers are owned over time: a PUT is refused when it would give a number to two clients at the same moment.
 /// </summary>
-public sealed class ContractService(IContractStore store, TimeProvider time)
+public sealed class ContractService(IContractStore store, TimeProvider time, ILogger<ContractService>? logger = null)
 {
     /// <summary>Options for reading request bodies.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -35,7 +36,7 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
     public static readonly Duration InFlightClaimLifetime = Duration.FromMinutes(5);
 
     /// <summary>A save holds its client's lock far shorter than this; an older lock is a save that died.</summary>
-    public static readonly Duration LockLifetime = Duration.FromMinutes(1);
+    public static readonly Duration LockLifetime = Duration.FromMinutes(5);
 
     private const string OwnedByAnother = "is owned by another client during part of this version's period";
 
@@ -65,22 +66,37 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
             return new PutContractResult.Invalid(errors);
         }
 
-        // One save at a time per client: the claims it writes and restores are then its own.
-        if (await store.TryLockAsync(clientId, Now, LockLifetime, cancellationToken) is not { } lockToken)
+        // One save at a time per client: the claims it writes and restores are then its own. The commit itself
+        // checks that the lock is still held, so a save that outlived it writes no version.
+        if (await store.TryLockAsync(clientId, Now, LockLifetime, cancellationToken) is not { } token)
         {
             return new PutContractResult.Busy();
         }
+        var held = new HeldLock(token);
         try
         {
-            return await SaveAsync(clientId, configuration, compiled, errors, cancellationToken);
+            return await SaveAsync(clientId, configuration, compiled, errors, held, cancellationToken);
         }
         finally
         {
-            await store.UnlockAsync(clientId, lockToken, CancellationToken.None);
+            try
+            {
+                await store.UnlockAsync(clientId, held.Token, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The save's outcome stands; the lock goes stale after LockLifetime and is taken over.
+                logger?.LogWarning(e, "Releasing the configuration lock of client {ClientId} failed", clientId);
+            }
         }
     }
 
-    private async Task<PutContractResult> SaveAsync(string clientId, ClientConfiguration configuration, ContractVersion compiled, ValidationErrors errors, CancellationToken cancellationToken)
+    private sealed class HeldLock(string token)
+    {
+        public string Token { get; set; } = token;
+    }
+
+    private async Task<PutContractResult> SaveAsync(string clientId, ClientConfiguration configuration, ContractVersion compiled, ValidationErrors errors, HeldLock held, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.Serialize(compiled.Configuration, StorageJson.Options);
         for (var attempt = 0; attempt < MaxSaveAttempts; attempt++)
@@ -90,7 +106,9 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
             var sameDay = stored.Where(v => v.EffectiveFrom == compiled.EffectiveFrom).MaxBy(v => v.Version);
             if (sameDay is not null && Normalize(sameDay.Json) == json)
             {
-                // The same document again: nothing changes (PUT is idempotent).
+                // The same document again: nothing changes (PUT is idempotent). The number index is made to agree
+                // with what is stored, in case an earlier save died between its claims and its commit.
+                await SyncClaimsAsync(clientId, BuildHistory(clientId, stored), latest, cancellationToken);
                 return new PutContractResult.Saved(sameDay.Version, sameDay.EffectiveFrom, ClientCreated: false, Changed: false);
             }
             var candidate = new StoredContractVersion(latest + 1, compiled.EffectiveFrom, Now, json);
@@ -116,17 +134,26 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
                 {
                     return new PutContractResult.Invalid(errors);
                 }
-                if (await store.SaveVersionAsync(clientId, candidate, latest, cancellationToken) == SaveOutcome.Saved)
+                var saved = await store.SaveVersionAsync(clientId, candidate, latest, held.Token, CancellationToken.None);
+                held.Token = saved.LockToken ?? held.Token;
+                if (saved.Outcome == SaveOutcome.Saved)
                 {
                     committed = true;
                     return new PutContractResult.Saved(candidate.Version, candidate.EffectiveFrom, ClientCreated: latest == 0, Changed: true);
                 }
+                if (saved.Outcome == SaveOutcome.LockLost)
+                {
+                    // Another save holds the client now: its claims are not ours to restore.
+                    committed = true;
+                    return new PutContractResult.Busy();
+                }
             }
             finally
             {
-                if (!committed)
+                // A failed save leaves no claim behind, unless the commit went through after all (an error answered
+                // after the transaction was applied).
+                if (!committed && !await IsStoredAsync(clientId, candidate))
                 {
-                    // A failed save leaves no claim behind.
                     await RestoreClaimsAsync(clientId, previousClaims, CancellationToken.None);
                 }
             }
@@ -218,7 +245,8 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
         OwnershipInterval[] window = [new(from, null)];
         var region = PhoneNumberNormalizer.RegionOf(configuration.Locale);
         var numbers = configuration.Numbers ?? [];
-        for (var i = 0; i < numbers.Count; i++)
+        // Beyond the limit the list is refused anyway: no storage read per listed number.
+        for (var i = 0; i < Math.Min(numbers.Count, ConfigurationValidator.MaxNumbers); i++)
         {
             if (PhoneNumberNormalizer.TryNormalize(numbers[i], region) is not { } e164)
             {
@@ -265,6 +293,18 @@ public sealed class ContractService(IContractStore store, TimeProvider time)
             throw;
         }
         return previous;
+    }
+
+    private async Task<bool> IsStoredAsync(string clientId, StoredContractVersion candidate) =>
+        (await store.GetVersionsAsync(clientId, CancellationToken.None)).Any(v => v.Version == candidate.Version && v.Json == candidate.Json);
+
+    /// <summary>Writes a claim for every number the stored versions list (never removes one).</summary>
+    private async Task SyncClaimsAsync(string clientId, ContractHistory history, int latestVersion, CancellationToken cancellationToken)
+    {
+        foreach (var (number, intervals) in NumberOwnership.IntervalsByNumber(history))
+        {
+            await store.WriteNumberClaimAsync(new NumberClaim(number, clientId, intervals, latestVersion, Now), cancellationToken);
+        }
     }
 
     private async Task RestoreClaimsAsync(string clientId, Dictionary<string, List<NumberClaim>> previous, CancellationToken cancellationToken)

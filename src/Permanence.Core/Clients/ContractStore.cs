@@ -9,7 +9,13 @@ public enum SaveOutcome
 {
     Saved,
     Conflict,
+
+    /// <summary>The client's lock was taken over (the save outlived it): nothing was written.</summary>
+    LockLost,
 }
+
+/// <param name="LockToken">The lock's token after the save (the commit touches the lock to prove it still held it).</param>
+public sealed record SaveVersionResult(SaveOutcome Outcome, string? LockToken);
 
 /// <summary>
 /// One row of the number index: a client claims a number for <see cref="Intervals"/>, computed from its versions
@@ -44,6 +50,9 @@ public interface IContractStore
     /// <summary>Whether the version fits in one stored record (storage limits are checked before writing).</summary>
     bool CanStore(string clientId, StoredContractVersion version);
 
-    /// <summary>Writes a version atomically, provided the client's latest version is still <paramref name="expectedLatestVersion"/>.</summary>
-    Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes a version atomically, provided the client's latest version is still <paramref name="expectedLatestVersion"/>
+    /// and the lock is still <paramref name="lockToken"/> (in the same transaction).
+    /// </summary>
+    Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken);
 }

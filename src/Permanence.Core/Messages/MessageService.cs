@@ -59,6 +59,15 @@ public sealed class MessageService(
         {
             return new AcceptMessageResult.Forbidden();
         }
+        // A replay is answered from what was stored the first time, before anything else is judged again: a
+        // faithful retry gets the first answer even if the world changed since (a call arrived, a version began).
+        var replayId = idempotencyKey is { Length: > 0 and <= 200 } ? IdempotentId(principal, idempotencyKey) : null;
+        if (replayId is not null && await messages.GetAsync(replayId, cancellationToken) is { } earlier && principal.CanAccess(earlier.ClientId))
+        {
+            return earlier.RequestHash == Digest(body.Span)
+                ? new AcceptMessageResult.Accepted(earlier, Replayed: true)
+                : new AcceptMessageResult.IdempotencyConflict();
+        }
         if (string.IsNullOrWhiteSpace(input.Scenario))
         {
             errors.Add("scenario", "is required");
@@ -133,7 +142,7 @@ public sealed class MessageService(
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var message = new Message
         {
-            Id = idempotencyKey is null ? $"msg-{Guid.CreateVersion7():N}" : $"msg-{Digest($"{principal.KeyId}\n{idempotencyKey}")[..32]}",
+            Id = idempotencyKey is null ? $"msg-{Guid.CreateVersion7():N}" : IdempotentId(principal, idempotencyKey),
             ClientId = input.ClientId!,
             CallId = input.CallId,
             Scenario = input.Scenario!,
@@ -157,11 +166,6 @@ public sealed class MessageService(
             return new AcceptMessageResult.Invalid(errors);
         }
 
-        // A replay (or a reused key) is answered from what is stored, writing nothing.
-        if (idempotencyKey is not null && await messages.GetAsync(message.Id, cancellationToken) is { } earlier)
-        {
-            return Replay(earlier, message);
-        }
         // A retried request keeps the marker's first time: a retry must not keep the sweeper away.
         await messages.AddPendingRoutingAsync(message.Id, message.ClientId, now, cancellationToken);
         if (await messages.AddAsync(message, cancellationToken) == AddOutcome.AlreadyExists)
@@ -181,6 +185,9 @@ public sealed class MessageService(
         await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken);
         return new AcceptMessageResult.Accepted(message with { RoutingState = RoutingState.Enqueued }, Replayed: false);
     }
+
+    /// <summary>The id of a message sent with an Idempotency-Key: the same key from another API key is another message.</summary>
+    private static string IdempotentId(ApiPrincipal principal, string idempotencyKey) => $"msg-{Digest($"{principal.KeyId}\n{idempotencyKey}")[..32]}";
 
     private static AcceptMessageResult Replay(Message first, Message again) =>
         first.RequestHash == again.RequestHash

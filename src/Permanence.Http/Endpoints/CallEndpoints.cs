@@ -50,7 +50,7 @@ public sealed class CallEndpoints(
                 if (result is CallIngestResult.Stored)
                 {
                     // Archived once accepted: a refused record leaves nothing behind.
-                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
+                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, CancellationToken.None);
                 }
                 return ToHttp(result, logger);
             }
@@ -91,7 +91,7 @@ public sealed class CallEndpoints(
             if (archived)
             {
                 // Archived once at least one item was accepted: an array refused whole leaves nothing behind.
-                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, cancellationToken);
+                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, CancellationToken.None);
             }
             return TypedResults.Json(new CallBatchResponse(results), statusCode: StatusCodes.Status207MultiStatus);
         }

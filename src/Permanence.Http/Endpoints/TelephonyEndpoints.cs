@@ -97,8 +97,9 @@ public sealed class TelephonyEndpoints(
                 var result = await ingestion.IngestAsync(accepted.Observation, ClientScope.Everyone, cancellationToken);
                 if (result is CallIngestResult.Stored)
                 {
-                    // Archived once accepted: a refused event leaves nothing behind.
-                    await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
+                    // Archived once accepted (a refused event leaves nothing behind), whatever the caller does
+                    // meanwhile: a stored event must not lose its proof to a dropped connection.
+                    await archive.ArchiveAsync(source, body, contentType, receivedAt, CancellationToken.None);
                 }
                 return CallEndpoints.ToHttp(result, logger);
             default:

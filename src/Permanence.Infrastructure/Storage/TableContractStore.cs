@@ -135,34 +135,39 @@ public sealed class TableContractStore(Tables tables) : IContractStore
 
     public bool CanStore(string clientId, StoredContractVersion version) => EntitySize.Fits(ToEntity(clientId, version));
 
-    public async Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken)
+    public async Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.ContractsTable, cancellationToken);
         var head = await table.GetEntityIfExistsAsync<TableEntity>(clientId, HeadRowKey, cancellationToken: cancellationToken);
         var currentLatest = head.HasValue ? head.Value!.GetInt32("LatestVersion") ?? 0 : 0;
         if (currentLatest != expectedLatestVersion)
         {
-            return SaveOutcome.Conflict;
+            return new SaveVersionResult(SaveOutcome.Conflict, lockToken);
         }
 
         var row = ToEntity(clientId, version);
+        if (!EntitySize.Fits(row))
+        {
+            throw new InvalidOperationException($"Configuration {clientId} v{version.Version} is too large to store; CanStore must be checked first.");
+        }
         var newHead = new TableEntity(clientId, HeadRowKey) { ["LatestVersion"] = version.Version };
-
         var actions = new List<TableTransactionAction>
         {
             head.HasValue
                 ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, newHead, head.Value!.ETag)
                 : new TableTransactionAction(TableTransactionActionType.Add, newHead),
             new(TableTransactionActionType.Add, row),
+            // Proves, in the same transaction, that this save still holds the client's lock.
+            new(TableTransactionActionType.UpdateMerge, new TableEntity(clientId, LockRowKey) { ["SavedVersion"] = version.Version }, new ETag(lockToken)),
         };
         try
         {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
-            return SaveOutcome.Saved;
+            var responses = await table.SubmitTransactionAsync(actions, cancellationToken);
+            return new SaveVersionResult(SaveOutcome.Saved, responses.Value[2].Headers.ETag?.ToString() ?? lockToken);
         }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
         {
-            return SaveOutcome.Conflict;
+            return new SaveVersionResult(e.FailedTransactionActionIndex == 2 ? SaveOutcome.LockLost : SaveOutcome.Conflict, lockToken);
         }
     }
 

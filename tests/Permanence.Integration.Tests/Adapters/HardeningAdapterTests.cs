@@ -50,7 +50,7 @@ public class HardeningAdapterTests
 
         public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
 
-        public Task<SaveOutcome> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, CancellationToken cancellationToken) =>
+        public Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken) =>
             throw new IOException("Storage refused the write.");
     }
 
@@ -245,6 +245,43 @@ public class ContractLockTests
         Assert.IsType<PutContractResult.Busy>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
         clock.Advance(ContractService.LockLifetime.ToTimeSpan() + TimeSpan.FromSeconds(1));
         Assert.IsType<PutContractResult.Saved>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+    }
+
+    /// <summary>The real store; while the save commits, another save takes the lock over (the first one outlived it).</summary>
+    private sealed class LockTakenOverDuringSave(TableContractStore inner, FakeTimeProvider clock) : IContractStore
+    {
+        public Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken) => inner.GetVersionsAsync(clientId, cancellationToken);
+
+        public Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken) => inner.GetNumberClaimsAsync(number, cancellationToken);
+
+        public Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken) => inner.WriteNumberClaimAsync(claim, cancellationToken);
+
+        public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => inner.RemoveNumberClaimAsync(number, clientId, cancellationToken);
+
+        public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
+
+        public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => inner.TryLockAsync(clientId, now, staleAfter, cancellationToken);
+
+        public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
+
+        public async Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken)
+        {
+            var later = Instant.FromDateTimeOffset(clock.GetUtcNow()) + ContractService.LockLifetime + Duration.FromSeconds(1);
+            Assert.NotNull(await inner.TryLockAsync(clientId, later, ContractService.LockLifetime, cancellationToken));
+            return await inner.SaveVersionAsync(clientId, version, expectedLatestVersion, lockToken, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Put_WhoseLockWasTakenOverBeforeItCommitted_WritesNoVersion()
+    {
+        var clientId = TestEnvironment.NewClientId();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var service = new ContractService(new LockTakenOverDuringSave(Store, clock), clock);
+
+        Assert.IsType<PutContractResult.Busy>(await service.PutAsync(clientId, Althea(), ClientScope.Everyone, CancellationToken.None));
+
+        Assert.Empty(await Store.GetVersionsAsync(clientId, CancellationToken.None));
     }
 
     [Fact]

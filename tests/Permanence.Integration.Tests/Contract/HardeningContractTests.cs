@@ -612,6 +612,70 @@ public abstract class HardeningContractTests<TFactory>(HostFixture<TFactory> fix
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.True((await response.ProblemAsync())["errors"]!.AsObject().ContainsKey("effectiveFrom"));
     }
+
+    // ---- Found by the second review ----
+
+    [Fact]
+    public async Task Twilio_EventsOutOfOrderAcrossAnOwnerChange_AreMergedIntoTheCallsFirstClient()
+    {
+        var number = Api.NewNumber();
+        var clientA = TestEnvironment.NewClientId("a");
+        var clientB = TestEnvironment.NewClientId("b");
+        Assert.Equal(HttpStatusCode.Created, (await PutVersion(clientA, "2026-01-01", number)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutVersion(clientA, "2026-06-01", Api.NewNumber())).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await PutVersion(clientB, "2026-06-01", number)).StatusCode);
+        var callSid = $"CA{Guid.NewGuid():N}";
+        List<KeyValuePair<string, string>> Event(string status, string timestamp) =>
+        [
+            new("CallSid", callSid), new("CallStatus", status), new("Direction", "inbound"),
+            new("From", "+33612345678"), new("To", number), new("Timestamp", timestamp),
+        ];
+
+        // "completed" first (after midnight in Paris: B's), then "ringing" from before midnight (A's then).
+        var completed = await PostTwilio(Event("completed", "Sun, 31 May 2026 22:05:00 +0000"));
+        var ringing = await PostTwilio(Event("ringing", "Sun, 31 May 2026 21:58:00 +0000"));
+
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ringing.StatusCode);
+        var call = await ringing.JsonAsync();
+        Assert.Equal(clientB, (string?)call["clientId"]);
+        Assert.Equal("2026-05-31T21:58:00Z", (string?)call["startedAt"]);
+    }
+
+    [Fact]
+    public async Task PostCall_ScopedKeyNamingItsClient_ForANumberItDoesNotOwn_Is422WhateverTheNumber()
+    {
+        var (clientB, _) = await ScopedClientAsync();
+        var (_, numberA) = await Seed.ClientAsync(_http);
+        var free = await Send(HttpMethod.Post, "/api/calls", TestKeys.ScopedOperator, Record($"c-{Guid.NewGuid():N}", Api.NewNumber(), clientB));
+        var owned = await Send(HttpMethod.Post, "/api/calls", TestKeys.ScopedOperator, Record($"c-{Guid.NewGuid():N}", numberA, clientB));
+
+        // The same answer for a free number and another client's: nothing says whose number it is.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, free.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, owned.StatusCode);
+        Assert.Equal((await free.ProblemAsync())["errors"]!.ToJsonString(), (await owned.ProblemAsync())["errors"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task PostMessage_FaithfulRetry_GetsTheFirstAnswer_EvenIfItsCallArrivedElsewhereMeanwhile()
+    {
+        var (clientId, _) = await Seed.ClientAsync(_http);
+        var callId = $"c-{Guid.NewGuid():N}";
+        var body = Message(clientId, new JsonObject());
+        body["callId"] = $"pbx:{callId}";
+        var key = $"retry-{Guid.NewGuid():N}";
+        var first = await _http.SendAsync(WithKey(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, body), key));
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+
+        // The call then arrives to a number nobody owns: a new message naming it would be refused...
+        Assert.Equal(HttpStatusCode.Accepted, (await Send(HttpMethod.Post, "/api/calls", TestKeys.Operator, Record(callId, Api.NewNumber()))).StatusCode);
+        var retry = await _http.SendAsync(WithKey(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, body), key));
+
+        // ...but the retry of the first request is answered as it was.
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal((string?)(await first.JsonAsync())["id"], (string?)(await retry.JsonAsync())["id"]);
+        Assert.True(retry.Headers.Contains("Idempotent-Replayed"));
+    }
 }
 
 internal static class AsyncPageableExtensions
