@@ -36,8 +36,19 @@ public static class OpenApiServiceCollectionExtensions
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyDescription>().FirstOrDefault() is { } body)
+                {
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            [body.ContentType] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken) },
+                        },
+                    };
+                }
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ApiKeyRequirement>().FirstOrDefault() is { } requirement)
                 {
                     operation.Security ??= [];
@@ -47,7 +58,6 @@ public static class OpenApiServiceCollectionExtensions
                     });
                     operation.Description = $"API key role: {string.Join(" or ", requirement.Roles)}. A key scoped to other clients gets 403 (404 when reading another client's record by id).";
                 }
-                return Task.CompletedTask;
             });
         });
 }

@@ -24,7 +24,7 @@ public static class PermanenceEndpointRouteBuilderExtensions
         api.MapPut("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.PutAsync(r, clientId))
             .Describe("PutClient", "Clients", "Creates (201) or versions (200) a client's contract configuration; 422 lists every problem.")
             .RequiresApiKey("admin")
-            .Accepts<Core.Configuration.ClientConfiguration>("application/json")
+            .WithRequestBody<Core.Configuration.ClientConfiguration>("application/json")
             .Produces<ClientSavedResponse>(StatusCodes.Status200OK)
             .Produces<ClientSavedResponse>(StatusCodes.Status201Created)
             .ProducesJsonBodyProblems()
@@ -38,14 +38,14 @@ public static class PermanenceEndpointRouteBuilderExtensions
 
         api.MapPost("/telephony/twilio", (HttpRequest r, TelephonyEndpoints e) => e.TwilioAsync(r))
             .Describe("PostTwilioStatusCallback", "Telephony", "Twilio Voice status callback (form-encoded), signed with X-Twilio-Signature over PublicBaseUrl + path + query.")
-            .Accepts<IFormCollection>("application/x-www-form-urlencoded")
+            .WithRequestBody<TwilioStatusCallbackForm>("application/x-www-form-urlencoded")
             .Produces<CallRecordResponse>(StatusCodes.Status200OK)
             .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
             .ProducesWebhookProblems();
 
         api.MapPost("/telephony/aircall", (HttpRequest r, TelephonyEndpoints e) => e.AircallAsync(r))
             .Describe("PostAircallWebhook", "Telephony", "Aircall call webhook; the token in the body authenticates it. Other resources are archived and ignored.")
-            .Accepts<object>("application/json")
+            .WithRequestBody<AircallWebhookBody>("application/json")
             .Produces<CallRecordResponse>(StatusCodes.Status200OK)
             .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
             .ProducesWebhookProblems();
@@ -53,7 +53,7 @@ public static class PermanenceEndpointRouteBuilderExtensions
         api.MapPost("/calls", (HttpRequest r, CallEndpoints e) => e.PostAsync(r))
             .Describe("PostCalls", "Calls", "A normalised call record (200 matched, 202 unmatched), or an array of 1 to 1,000 (207, one result per item).")
             .RequiresApiKey("operator", "admin")
-            .Accepts<Core.Calls.CallRecordInput>("application/json")
+            .WithRequestBody<Core.Calls.CallRecordInput>("application/json")
             .Produces<CallRecordResponse>(StatusCodes.Status200OK)
             .Produces<CallRecordResponse>(StatusCodes.Status202Accepted)
             .Produces<CallBatchResponse>(StatusCodes.Status207MultiStatus)
@@ -70,7 +70,7 @@ public static class PermanenceEndpointRouteBuilderExtensions
         api.MapPost("/messages", (HttpRequest r, MessageEndpoints e) => e.PostAsync(r))
             .Describe("PostMessage", "Messages", "A qualified message taken by an operator (202 + Location); honours Idempotency-Key.")
             .RequiresApiKey("operator")
-            .Accepts<Core.Messages.MessageInput>("application/json")
+            .WithRequestBody<Core.Messages.MessageInput>("application/json")
             .Produces<MessageAcceptedResponse>(StatusCodes.Status202Accepted)
             .ProducesJsonBodyProblems();
 
@@ -82,6 +82,13 @@ public static class PermanenceEndpointRouteBuilderExtensions
 
         return app;
     }
+
+    /// <summary>
+    /// Documents the request body without routing on it: Accepts() would make routing answer a wrong content type
+    /// with a bare 415 before the handler, where the handlers answer it as a problem, as the Functions host does.
+    /// </summary>
+    private static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder route, string contentType) =>
+        route.WithMetadata(new RequestBodyDescription(typeof(T), contentType));
 
     private static RouteHandlerBuilder Describe(this RouteHandlerBuilder route, string name, string tag, string summary) =>
         route.WithName(name).WithTags(tag).WithSummary(summary).ProducesProblem(StatusCodes.Status500InternalServerError);
@@ -106,6 +113,9 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 }
+
+/// <summary>Route metadata: the request body the route reads (for the OpenAPI document only).</summary>
+public sealed record RequestBodyDescription(Type Type, string ContentType);
 
 /// <summary>Route metadata: the route takes a bearer API key with one of these roles (for the OpenAPI document).</summary>
 public sealed record ApiKeyRequirement(IReadOnlyList<string> Roles);

@@ -83,3 +83,36 @@ public sealed record MessageResponse(
     string Routing,
     IReadOnlyList<object> Deliveries,
     IReadOnlyList<object> Acknowledgements);
+
+/// <summary>The fields of a Twilio Voice status callback the API reads (Twilio sends more; all are signed).</summary>
+public sealed record TwilioStatusCallbackForm(
+    [property: JsonPropertyName("CallSid")] string CallSid,
+    [property: JsonPropertyName("CallStatus")] string CallStatus,
+    [property: JsonPropertyName("Direction")] string? Direction,
+    [property: JsonPropertyName("From")] string? From,
+    [property: JsonPropertyName("To")] string? To,
+    [property: JsonPropertyName("Timestamp")] string? Timestamp);
+
+/// <summary>The parts of an Aircall webhook the API reads.</summary>
+public sealed record AircallWebhookBody(
+    string Token,
+    string Resource,
+    string Event,
+    long? Timestamp,
+    AircallCallData? Data);
+
+public sealed record AircallCallData(
+    long Id,
+    string? Direction,
+    [property: JsonPropertyName("started_at")] long? StartedAt,
+    [property: JsonPropertyName("answered_at")] long? AnsweredAt,
+    [property: JsonPropertyName("ended_at")] long? EndedAt,
+    [property: JsonPropertyName("raw_digits")] string? RawDigits,
+    AircallNumber? Number,
+    AircallUser? User,
+    [property: JsonPropertyName("missed_call_reason")] string? MissedCallReason,
+    string? Voicemail);
+
+public sealed record AircallNumber(string? Digits);
+
+public sealed record AircallUser(long Id);
