@@ -53,6 +53,11 @@ if [[ $status -eq 0 ]]; then
   done
 fi
 
+# docs/openapi.json is written by the build from the routes: a committed copy that differs is out of date.
+if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git -C "$REPO_ROOT" diff --quiet -- docs/openapi.json; then
+  log "FAILED: docs/openapi.json is out of date: commit the file the build wrote"; git -C "$REPO_ROOT" diff --stat -- docs/openapi.json >&2; status=1
+fi
+
 # The .editorconfig rules are enforced in the build: a project breaking one must not build.
 if dotnet build tools/style-probe -c Release -nologo -v:q >"$DATA_DIR/style-probe.log" 2>&1; then
   log "FAILED: a style violation (tools/style-probe) built"; status=1
