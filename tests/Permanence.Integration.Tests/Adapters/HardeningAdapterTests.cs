@@ -34,23 +34,9 @@ public class HardeningAdapterTests
         JsonSerializer.Deserialize<ClientConfiguration>(Api.Althea(number).ToJsonString(), ContractService.Json)!;
 
     /// <summary>The real contract store, except that saving a version fails (the process died, storage refused).</summary>
-    private sealed class SaveFails(IContractStore inner) : IContractStore
+    private sealed class SaveFails(IContractStore inner) : DelegatingContractStore(inner)
     {
-        public Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken) => inner.GetVersionsAsync(clientId, cancellationToken);
-
-        public Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken) => inner.GetNumberClaimsAsync(number, cancellationToken);
-
-        public Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken) => inner.WriteNumberClaimAsync(claim, cancellationToken);
-
-        public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => inner.RemoveNumberClaimAsync(number, clientId, cancellationToken);
-
-        public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
-
-        public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => inner.TryLockAsync(clientId, now, staleAfter, cancellationToken);
-
-        public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
-
-        public Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken) =>
+        public override Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken) =>
             throw new IOException("Storage refused the write.");
     }
 
@@ -248,27 +234,13 @@ public class ContractLockTests
     }
 
     /// <summary>The real store; while the save commits, another save takes the lock over (the first one outlived it).</summary>
-    private sealed class LockTakenOverDuringSave(TableContractStore inner, FakeTimeProvider clock) : IContractStore
+    private sealed class LockTakenOverDuringSave(TableContractStore inner, FakeTimeProvider clock) : DelegatingContractStore(inner)
     {
-        public Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken) => inner.GetVersionsAsync(clientId, cancellationToken);
-
-        public Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken) => inner.GetNumberClaimsAsync(number, cancellationToken);
-
-        public Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken) => inner.WriteNumberClaimAsync(claim, cancellationToken);
-
-        public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => inner.RemoveNumberClaimAsync(number, clientId, cancellationToken);
-
-        public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
-
-        public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => inner.TryLockAsync(clientId, now, staleAfter, cancellationToken);
-
-        public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
-
-        public async Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken)
+        public override async Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken)
         {
             var later = Instant.FromDateTimeOffset(clock.GetUtcNow()) + ContractService.LockLifetime + Duration.FromSeconds(1);
             Assert.NotNull(await inner.TryLockAsync(clientId, later, ContractService.LockLifetime, cancellationToken));
-            return await inner.SaveVersionAsync(clientId, version, expectedLatestVersion, lockToken, cancellationToken);
+            return await base.SaveVersionAsync(clientId, version, expectedLatestVersion, lockToken, cancellationToken);
         }
     }
 
@@ -295,4 +267,25 @@ public class ContractLockTests
             Assert.False(char.IsHighSurrogate(entity.GetString($"Json{i}")[^1])));
         Assert.Equal(text, ChunkedText.Read(entity, "Json"));
     }
+}
+
+/// <summary>The real contract store, for a test to make one step of it fail.</summary>
+internal class DelegatingContractStore(IContractStore inner) : IContractStore
+{
+    public Task<IReadOnlyList<StoredContractVersion>> GetVersionsAsync(string clientId, CancellationToken cancellationToken) => inner.GetVersionsAsync(clientId, cancellationToken);
+
+    public Task<IReadOnlyList<NumberClaim>> GetNumberClaimsAsync(string number, CancellationToken cancellationToken) => inner.GetNumberClaimsAsync(number, cancellationToken);
+
+    public Task WriteNumberClaimAsync(NumberClaim claim, CancellationToken cancellationToken) => inner.WriteNumberClaimAsync(claim, cancellationToken);
+
+    public Task RemoveNumberClaimAsync(string number, string clientId, CancellationToken cancellationToken) => inner.RemoveNumberClaimAsync(number, clientId, cancellationToken);
+
+    public bool CanStore(string clientId, StoredContractVersion version) => inner.CanStore(clientId, version);
+
+    public Task<string?> TryLockAsync(string clientId, Instant now, Duration staleAfter, CancellationToken cancellationToken) => inner.TryLockAsync(clientId, now, staleAfter, cancellationToken);
+
+    public Task UnlockAsync(string clientId, string lockToken, CancellationToken cancellationToken) => inner.UnlockAsync(clientId, lockToken, cancellationToken);
+
+    public virtual Task<SaveVersionResult> SaveVersionAsync(string clientId, StoredContractVersion version, int expectedLatestVersion, string lockToken, CancellationToken cancellationToken) =>
+        inner.SaveVersionAsync(clientId, version, expectedLatestVersion, lockToken, cancellationToken);
 }
