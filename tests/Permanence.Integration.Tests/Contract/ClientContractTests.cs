@@ -8,7 +8,7 @@ using Permanence.Integration.Tests.Hosts;
 
 namespace Permanence.Integration.Tests.Contract;
 
-/// <summary>The contract of DESIGN.md §4-§5 for /health and /clients: one suite, run against both hosts.</summary>
+/// <summary>The contract for /health and /clients (README, "HTTP API"; docs/configuration.md): one suite, run against both hosts.</summary>
 public abstract class ClientContractTests<TFactory>(HostFixture<TFactory> fixture) : IClassFixture<HostFixture<TFactory>>
     where TFactory : IApiHostFactory, new()
 {

@@ -8,7 +8,7 @@ using Permanence.Integration.Tests.Hosts;
 
 namespace Permanence.Integration.Tests.Contract;
 
-/// <summary>Call ingestion (DESIGN.md §4, §6): Twilio, Aircall and normalised records, on both hosts.</summary>
+/// <summary>Call ingestion (README, "Calls"; docs/guides): Twilio, Aircall and normalised records, on both hosts.</summary>
 public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fixture) : IClassFixture<HostFixture<TFactory>>
     where TFactory : IApiHostFactory, new()
 {

@@ -7,7 +7,7 @@ using Permanence.Integration.Tests.Hosts;
 
 namespace Permanence.Integration.Tests.Contract;
 
-/// <summary>Operators' messages (DESIGN.md §7) and their hand-off to routing, on both hosts.</summary>
+/// <summary>Operators' messages (README, "Messages"; docs/guides/operators.md) and their hand-off to routing, on both hosts.</summary>
 public abstract class MessageContractTests<TFactory>(HostFixture<TFactory> fixture) : IClassFixture<HostFixture<TFactory>>
     where TFactory : IApiHostFactory, new()
 {
