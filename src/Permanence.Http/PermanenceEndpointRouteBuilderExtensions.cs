@@ -17,9 +17,13 @@ public static class PermanenceEndpointRouteBuilderExtensions
         var api = app.MapGroup("/api");
 
         api.MapGet("/health", (HttpRequest r, HealthEndpoints e) => e.GetAsync(r))
-            .Describe("GetHealth", "Health", "Whether storage answers (200) or not (503); no authentication.")
+            .Describe("GetHealth", "Health", "Readiness: whether storage answers (200) or not (503); no authentication.")
             .Produces<HealthResponse>(StatusCodes.Status200OK)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/health/live", (HttpRequest r, HealthEndpoints e) => e.GetLiveAsync(r))
+            .Describe("GetLiveness", "Health", "Liveness: 200 while the process serves requests; asks no dependency (readiness is /health).")
+            .Produces<LivenessResponse>(StatusCodes.Status200OK);
 
         api.MapPut("/clients/{clientId}", (HttpRequest r, string clientId, ClientEndpoints e) => e.PutAsync(r, clientId))
             .Describe("PutClient", "Clients", "Creates (201) or versions (200) a client's contract configuration; 422 lists every problem.")

@@ -29,6 +29,7 @@ public static class PermanenceServiceCollectionExtensions
             return new ApiKeyRegistry(options.ApiKeys.Select(k => new ApiKeyDefinition(k.Key, k.Role, k.Clients)), options.Signing.Key ?? "");
         });
         services.AddSingleton<RequestAuthorization>();
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("storage", tags: [StorageHealthCheck.ReadyTag]);
         services.AddSingleton<HealthEndpoints>();
         services.AddSingleton<ClientEndpoints>();
         services.AddSingleton<AircallTokens>();

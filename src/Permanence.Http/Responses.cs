@@ -7,8 +7,11 @@ namespace Permanence.Http;
 // The response bodies of the HTTP API (docs/openapi.json is generated from these): named records, so the
 // document has schemas and a field cannot change without the type changing.
 
-/// <summary>GET /health.</summary>
+/// <summary>GET /health (readiness).</summary>
 public sealed record HealthResponse(string Status, string Storage);
+
+/// <summary>GET /health/live.</summary>
+public sealed record LivenessResponse(string Status);
 
 /// <summary>PUT /clients/{clientId}: the version the document became (or already was).</summary>
 public sealed record ClientSavedResponse(string ClientId, int Version, string EffectiveFrom);

@@ -1,16 +1,27 @@
 using Microsoft.AspNetCore.Http;
-using Permanence.Core.Clients;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Permanence.Http.Endpoints;
 
-public sealed class HealthEndpoints(IStorageHealthProbe storage)
+/// <summary>
+/// Liveness and readiness from the registered health checks, the same in both hosts. No authentication, no
+/// details beyond healthy/unhealthy.
+/// </summary>
+public sealed class HealthEndpoints(HealthCheckService checks)
 {
-    /// <summary>GET /health: 200 when storage answers, 503 otherwise. No authentication, no details.</summary>
+    /// <summary>GET /health (readiness): 200 when storage answers, 503 otherwise.</summary>
     public async Task<IResult> GetAsync(HttpRequest request)
     {
-        var reachable = await storage.IsReachableAsync(request.HttpContext.RequestAborted);
-        return reachable
+        var report = await checks.CheckHealthAsync(c => c.Tags.Contains(StorageHealthCheck.ReadyTag), request.HttpContext.RequestAborted);
+        return report.Status == HealthStatus.Healthy
             ? TypedResults.Ok(new HealthResponse("healthy", "reachable"))
             : TypedResults.Json(new HealthResponse("unhealthy", "unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>GET /health/live (liveness): 200 while the process serves requests; no dependency is asked.</summary>
+    public async Task<IResult> GetLiveAsync(HttpRequest request)
+    {
+        var report = await checks.CheckHealthAsync(_ => false, request.HttpContext.RequestAborted);
+        return TypedResults.Ok(new LivenessResponse(report.Status == HealthStatus.Healthy ? "alive" : "degraded"));
     }
 }

@@ -41,4 +41,19 @@ public class ExceptionContractTests
             standalone.Body.Select(p => p.Key).Order(StringComparer.Ordinal),
             functions.Body.Select(p => p.Key).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Liveness_AnswersWhileReadinessSaysStorageIsDown_InBothHosts()
+    {
+        foreach (var factory in new IApiHostFactory[] { new StandaloneHost.Factory(), new FunctionsHost.Factory() })
+        {
+            await using var host = factory.Create(TestKeys.Settings(TestEnvironment.UnreachableStorage));
+            var http = host.CreateClient();
+            var live = await http.GetAsync("/api/health/live");
+            var ready = await http.GetAsync("/api/health");
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal("alive", (string?)JsonNode.Parse(await live.Content.ReadAsStringAsync())!["status"]);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+    }
 }

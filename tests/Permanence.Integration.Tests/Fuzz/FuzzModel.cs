@@ -15,6 +15,7 @@ public enum FuzzRoute
     GetCall,
     PostMessage,
     GetMessage,
+    HealthLive,
 }
 
 public static class FuzzRoutes
@@ -30,6 +31,7 @@ public static class FuzzRoutes
         (FuzzRoute.GetCall, "GET", "calls/{provider}/{callId}"),
         (FuzzRoute.PostMessage, "POST", "messages"),
         (FuzzRoute.GetMessage, "GET", "messages/{id}"),
+        (FuzzRoute.HealthLive, "GET", "health/live"),
     ];
 
     public static string Method(this FuzzRoute route) => All.Single(r => r.Route == route).Method;
@@ -38,7 +40,7 @@ public static class FuzzRoutes
 
     public static string Describe(this FuzzRoute route) => $"{route.Method()} /api/{route.Template()}";
 
-    public static bool UsesApiKey(this FuzzRoute route) => route is not (FuzzRoute.Health or FuzzRoute.Twilio or FuzzRoute.Aircall);
+    public static bool UsesApiKey(this FuzzRoute route) => route is not (FuzzRoute.Health or FuzzRoute.HealthLive or FuzzRoute.Twilio or FuzzRoute.Aircall);
 
     public static bool HasBody(this FuzzRoute route) => route is FuzzRoute.PutClient or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls or FuzzRoute.PostMessage;
 }
