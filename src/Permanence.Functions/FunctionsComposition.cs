@@ -1,9 +1,11 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Permanence.Http;
 using Permanence.Infrastructure;
+using Permanence.Infrastructure.Telemetry;
 
 namespace Permanence.Functions;
 
@@ -14,6 +16,8 @@ public static class FunctionsComposition
     {
         services.AddPermanence(configuration).AddServiceBusRoutingQueue();
         services.AddProblemDetails();
+        // Worker-side telemetry: the worker's own spans for each invocation, then the same pipeline as Standalone.
+        services.AddPermanenceTelemetry(configuration).UseFunctionsWorkerDefaults();
         return services;
     }
 

@@ -1,4 +1,7 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Permanence.Http;
+using Permanence.Infrastructure.Telemetry;
 using Permanence.Standalone;
 
 // The build also loads this app to write docs/openapi.json (GetDocument): with the development settings, and
@@ -16,6 +19,9 @@ if (!generatingDocument)
 }
 builder.Services.AddProblemDetails();
 builder.Services.AddPermanenceOpenApi();
+builder.Services.AddPermanenceTelemetry(builder.Configuration)
+    .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+    .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
 
 var app = builder.Build();
 app.UseExceptionHandler();

@@ -12,6 +12,11 @@ public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApi
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        // Also as host settings: those are visible while Program.cs registers services, as environment variables are.
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
         builder.ConfigureTestServices(TestInfrastructure.Apply);
     });
 
