@@ -73,15 +73,15 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         {
             line = observation.From;
         }
-        if (PhoneNumberNormalizer.TryNormalize(line, null) is { } e164)
+        var lineE164 = PhoneNumberNormalizer.TryNormalize(line, null);
+        if (lineE164 is not null)
         {
-            derivedClientId = await clients.FindNumberOwnerAsync(e164, at, cancellationToken);
+            derivedClientId = await clients.FindNumberOwnerAsync(lineE164, at, cancellationToken);
         }
         // The number says who the call belongs to. A key scoped to some clients must name the number's owner (a
         // free number included, so the answer says nothing about whose number it is); a key scoped to every client
         // may name a client for a number nobody owns.
-        var lineIsNumber = line is not null && PhoneNumberNormalizer.TryNormalize(line, null) is not null;
-        if (explicitClientId is not null && lineIsNumber && derivedClientId != explicitClientId &&
+        if (explicitClientId is not null && lineE164 is not null && derivedClientId != explicitClientId &&
             (derivedClientId is not null || !scope.AllClients))
         {
             var errors = new ValidationErrors();

@@ -51,7 +51,7 @@ public static class NumberOwnership
     }
 
     public static IReadOnlyDictionary<string, IReadOnlyList<OwnershipInterval>> IntervalsByNumber(ContractHistory history) =>
-        IntervalsByNumber(history.Versions);
+        history.NumberIntervals;
 
     public static bool Overlap(IEnumerable<OwnershipInterval> a, IEnumerable<OwnershipInterval> b) =>
         a.Any(x => b.Any(x.Overlaps));

@@ -26,7 +26,16 @@ public sealed class ContractHistory
     public ContractHistory(IEnumerable<ContractVersion> versions)
     {
         Versions = versions.OrderBy(v => v.EffectiveFrom).ThenBy(v => v.Version).ToList();
+        _numberIntervals = new(() => Clients.NumberOwnership.IntervalsByNumber(Versions));
     }
+
+    private readonly Lazy<IReadOnlyDictionary<string, IReadOnlyList<Clients.OwnershipInterval>>> _numberIntervals;
+
+    /// <summary>
+    /// When each listed number is this client's, computed once per history: histories are cached and every call
+    /// event asks who owned its number.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<Clients.OwnershipInterval>> NumberIntervals => _numberIntervals.Value;
 
     public IReadOnlyList<ContractVersion> Versions { get; }
 
