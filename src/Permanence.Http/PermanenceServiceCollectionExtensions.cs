@@ -21,7 +21,15 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<ClientDirectory>();
         services.AddSingleton<CallIngestionService>();
         services.AddSingleton<MessageService>();
-        services.AddSingleton<IRoutingCommandHandler, RoutingCommandReceiver>();
+        services.AddSingleton(sp => new AckTokens(sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.Signing.Key ?? ""));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PermanenceOptions>>().Value;
+            return new RoutingSettings(options.PublicBaseUrl, string.IsNullOrWhiteSpace(options.FallbackEmail) ? null : options.FallbackEmail);
+        });
+        services.AddSingleton<RoutingService>();
+        services.AddSingleton<IRoutingCommandHandler>(sp => sp.GetRequiredService<RoutingService>());
+        services.AddSingleton<AcknowledgementService>();
         services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp =>
         {

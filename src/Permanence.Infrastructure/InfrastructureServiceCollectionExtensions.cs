@@ -14,6 +14,7 @@ using Permanence.Core.Messages;
 using Permanence.Core.Routing;
 using Permanence.Infrastructure.Calls;
 using Permanence.Infrastructure.Messages;
+using Permanence.Infrastructure.Notifications;
 using Permanence.Infrastructure.Routing;
 using Permanence.Infrastructure.Telephony;
 using Permanence.Infrastructure.Storage;
@@ -74,6 +75,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<StorageRoutingQueue>();
         services.TryAddSingleton<IRoutingQueue>(sp => sp.GetRequiredService<StorageRoutingQueue>());
+        services.AddPermanenceRoutingAdapters();
         return services;
     }
 

@@ -44,14 +44,34 @@ public sealed class ClientCalendar(
     }
 }
 
-/// <summary>The on-call rota: who is on call at an instant, in the client's zone. Holidays do not change the rota.</summary>
-public sealed class OnCallRota(DateTimeZone zone, IReadOnlyList<(string ContactId, WeeklyWindow Window)> entries)
+/// <summary>A dated on-call entry in local date-times, [From, To).</summary>
+public sealed record OnCallSwap(string ContactId, LocalDateTime From, LocalDateTime To);
+
+/// <summary>
+/// The on-call rota: who is on call at an instant, in the client's zone. A dated override wins over the weekly
+/// rota while it lasts (the latest-starting one when several cover the moment); holidays do not change the rota.
+/// </summary>
+public sealed class OnCallRota(DateTimeZone zone, IReadOnlyList<(string ContactId, WeeklyWindow Window)> entries, IReadOnlyList<OnCallSwap>? overrides = null)
 {
-    public bool IsEmpty => entries.Count == 0;
+    private readonly IReadOnlyList<OnCallSwap> _overrides = overrides ?? [];
+
+    public bool IsEmpty => entries.Count == 0 && _overrides.Count == 0;
 
     public string? ContactAt(Instant instant)
     {
         var local = instant.InZone(zone).LocalDateTime;
+        OnCallSwap? swap = null;
+        foreach (var candidate in _overrides)
+        {
+            if (candidate.From <= local && local < candidate.To && (swap is null || candidate.From > swap.From))
+            {
+                swap = candidate;
+            }
+        }
+        if (swap is not null)
+        {
+            return swap.ContactId;
+        }
         foreach (var (contactId, window) in entries)
         {
             if (window.OccurrenceStart(local) is not null)

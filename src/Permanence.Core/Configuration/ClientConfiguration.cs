@@ -13,6 +13,7 @@ public sealed record ClientConfiguration
     public CalendarConfiguration? Calendar { get; init; }
     public List<ContactConfiguration>? Contacts { get; init; }
     public List<OnCallEntry>? OnCall { get; init; }
+    public List<OnCallOverride>? OnCallOverrides { get; init; }
     public List<ScenarioConfiguration>? Scenarios { get; init; }
     public List<KeywordRule>? Keywords { get; init; }
     public EscalationConfiguration? Escalation { get; init; }
@@ -67,6 +68,14 @@ public sealed record OnCallEntry
     public string? To { get; init; }
 }
 
+/// <summary>A dated on-call swap (local date-times): wins over the weekly rota while it lasts.</summary>
+public sealed record OnCallOverride
+{
+    public string? Contact { get; init; }
+    public string? From { get; init; }
+    public string? To { get; init; }
+}
+
 public sealed record ScenarioConfiguration
 {
     public string? Id { get; init; }
@@ -98,7 +107,8 @@ public sealed record EscalationStep
 {
     public List<string>? Notify { get; init; }
     public List<string>? Channels { get; init; }
-    public int? AckWithinMinutes { get; init; }
+    /// <summary>Minutes to wait for an acknowledgement before the next step; decimals allowed (0.05 = 3 s).</summary>
+    public decimal? AckWithinMinutes { get; init; }
 }
 
 public sealed record SlaConfiguration

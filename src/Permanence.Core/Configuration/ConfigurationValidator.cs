@@ -73,7 +73,7 @@ public static class ConfigurationValidator
         var numbers = ValidateNumbers(config.Numbers, region, errors, trusted);
         var contacts = ValidateContacts(config.Contacts, region, errors);
         var (calendar, bandNames) = ValidateCalendar(config.Calendar, zone, errors);
-        var rota = ValidateOnCall(config.OnCall, contacts, zone, errors);
+        var rota = ValidateOnCall(config.OnCall, config.OnCallOverrides, contacts, zone, errors);
         ValidateScenarios(config.Scenarios, config.Keywords, errors);
         ValidateEscalation(config.Escalation, contacts, rota, errors);
         ValidateSla(config.Sla, bandNames, errors);
@@ -339,8 +339,61 @@ public static class ConfigurationValidator
         return ok ? new WeeklyWindow(parsedDays, fromTime, toTime) : null;
     }
 
-    private static OnCallRota? ValidateOnCall(List<OnCallEntry>? onCall, Dictionary<string, ContactConfiguration> contacts, DateTimeZone? zone, ValidationErrors errors)
+    /// <summary>Dated on-call overrides a version may hold (README, "Limits").</summary>
+    public const int MaxOnCallOverrides = 500;
+
+    private static readonly LocalDateTimePattern OverrideMinutePattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
+    private static readonly LocalDateTimePattern OverrideSecondPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'ss");
+
+    private static bool TryParseLocalDateTime(string? value, out LocalDateTime local)
     {
+        var result = OverrideMinutePattern.Parse(value ?? "");
+        if (!result.Success)
+        {
+            result = OverrideSecondPattern.Parse(value ?? "");
+        }
+        local = result.Success ? result.Value : default;
+        return result.Success && Limits.IsInRange(local.Date);
+    }
+
+    private static OnCallRota? ValidateOnCall(List<OnCallEntry>? onCall, List<OnCallOverride>? overrides, Dictionary<string, ContactConfiguration> contacts, DateTimeZone? zone, ValidationErrors errors)
+    {
+        var swaps = new List<OnCallSwap>();
+        if (overrides is { Count: > MaxOnCallOverrides })
+        {
+            errors.Add("onCallOverrides", $"must hold at most {MaxOnCallOverrides} entries");
+        }
+        for (var i = 0; i < Math.Min(overrides?.Count ?? 0, MaxOnCallOverrides); i++)
+        {
+            var entry = overrides![i];
+            var path = $"onCallOverrides[{i}]";
+            var ok = true;
+            if (entry?.Contact is null || !contacts.ContainsKey(entry.Contact))
+            {
+                errors.Add($"{path}.contact", $"'{entry?.Contact}' is not a contact id");
+                ok = false;
+            }
+            if (!TryParseLocalDateTime(entry?.From, out var from))
+            {
+                errors.Add($"{path}.from", "must be a local date-time such as 2026-12-24T18:30");
+                ok = false;
+            }
+            if (!TryParseLocalDateTime(entry?.To, out var to))
+            {
+                errors.Add($"{path}.to", "must be a local date-time such as 2026-12-26T08:30");
+                ok = false;
+            }
+            else if (ok && to <= from)
+            {
+                errors.Add($"{path}.to", "must be after from");
+                ok = false;
+            }
+            if (ok)
+            {
+                swaps.Add(new OnCallSwap(entry!.Contact!, from, to));
+            }
+        }
+
         var entries = new List<(string, WeeklyWindow)>();
         for (var i = 0; i < (onCall?.Count ?? 0); i++)
         {
@@ -357,7 +410,7 @@ public static class ConfigurationValidator
                 entries.Add((entry.Contact, window));
             }
         }
-        return zone is null ? null : new OnCallRota(zone, entries);
+        return zone is null ? null : new OnCallRota(zone, entries, swaps);
     }
 
     private static void ValidateScenarios(List<ScenarioConfiguration>? scenarios, List<KeywordRule>? keywords, ValidationErrors errors)
@@ -436,7 +489,7 @@ public static class ConfigurationValidator
                     {
                         if (rota is null || rota.IsEmpty)
                         {
-                            errors.Add($"{stepPath}.notify", "$onCall needs an onCall rota with at least one valid entry");
+                            errors.Add($"{stepPath}.notify", "$onCall needs an onCall rota or onCallOverrides with at least one valid entry");
                         }
                     }
                     else if (target is null || !contacts.ContainsKey(target))
@@ -455,9 +508,9 @@ public static class ConfigurationValidator
                         errors.Add($"{stepPath}.channels", $"'{channel}' is not one of email, sms, webhook");
                     }
                 }
-                if (step?.AckWithinMinutes is { } minutes && (minutes < 1 || minutes > 24 * 60))
+                if (step?.AckWithinMinutes is { } minutes && (minutes <= 0 || minutes > 24 * 60))
                 {
-                    errors.Add($"{stepPath}.ackWithinMinutes", "must be between 1 and 1440");
+                    errors.Add($"{stepPath}.ackWithinMinutes", "must be a number of minutes above 0 and at most 1440 (decimals allowed)");
                 }
             }
         }

@@ -8,8 +8,12 @@ public static class StorageNames
     public const string CallsTable = "Calls";
     public const string MessagesTable = "Messages";
     public const string RoutingOutboxTable = "RoutingOutbox";
+    public const string DeliveriesTable = "Deliveries";
+    public const string AcknowledgementsTable = "Acknowledgements";
+    public const string SmsReplyCodesTable = "SmsReplyCodes";
 
-    public static readonly IReadOnlyList<string> Tables = [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable];
+    public static readonly IReadOnlyList<string> Tables =
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

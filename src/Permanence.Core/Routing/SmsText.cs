@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+
+namespace Permanence.Core.Routing;
+
+/// <summary>
+/// SMS bodies kept to two segments: text is reduced to the GSM 03.38 alphabet (so one segment holds 153
+/// characters, not 67 as in UCS-2) and the parts that may be long are shortened to fit 306.
+/// </summary>
+public static class SmsText
+{
+    public const int MaxSeptets = 2 * 153;
+
+    private const string Basic =
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    private const string Extension = "^{}\\[~]|€";
+
+    /// <summary>Septets the text takes in GSM-7 (extension characters take two); -1 when it is not GSM-7.</summary>
+    public static int Septets(string text)
+    {
+        var count = 0;
+        foreach (var c in text)
+        {
+            if (Basic.Contains(c, StringComparison.Ordinal))
+            {
+                count++;
+            }
+            else if (Extension.Contains(c, StringComparison.Ordinal))
+            {
+                count += 2;
+            }
+            else
+            {
+                return -1;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Replaces what GSM-7 lacks: accents dropped (ê → e), typographic quotes and dashes made plain, the rest '?'.</summary>
+    public static string ToGsm(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return "";
+        }
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text.Replace('\r', ' ').Replace('\n', ' ').Replace('\t', ' '))
+        {
+            if (Basic.Contains(c, StringComparison.Ordinal) || Extension.Contains(c, StringComparison.Ordinal))
+            {
+                builder.Append(c);
+                continue;
+            }
+            var replacement = c switch
+            {
+                '’' or '‘' or '`' => "'",
+                '“' or '”' or '«' or '»' => "\"",
+                '–' or '—' => "-",
+                '…' => "...",
+                'ç' => "c",
+                _ => null,
+            };
+            if (replacement is null)
+            {
+                var stripped = c.ToString().Normalize(NormalizationForm.FormD)
+                    .Where(d => CharUnicodeInfo.GetUnicodeCategory(d) != UnicodeCategory.NonSpacingMark);
+                var plain = string.Concat(stripped);
+                replacement = plain.Length > 0 && Septets(plain) > 0 ? plain : "?";
+            }
+            builder.Append(replacement);
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// Joins the fixed parts (always kept whole: priority, callback number, ack link, code) and the shrinkable parts
+    /// (shortened from the longest, with "…" as "..."), so the whole is at most <see cref="MaxSeptets"/>.
+    /// </summary>
+    public static string Compose(IReadOnlyList<(string Text, bool Shrinkable)> parts, string separator = " - ")
+    {
+        var texts = parts.Select(p => ToGsm(p.Text)).ToArray();
+        string Join() => string.Join(separator, texts.Where(t => t.Length > 0));
+        var body = Join();
+        while (Septets(body) > MaxSeptets)
+        {
+            var longest = -1;
+            for (var i = 0; i < texts.Length; i++)
+            {
+                if (parts[i].Shrinkable && texts[i].Length > 3 && (longest < 0 || texts[i].Length > texts[longest].Length))
+                {
+                    longest = i;
+                }
+            }
+            if (longest < 0)
+            {
+                // Only fixed parts remain too long: cut the end (never happens with our parts' bounds).
+                return body[..Math.Min(body.Length, MaxSeptets / 2)];
+            }
+            var excess = Septets(body) - MaxSeptets;
+            var keep = Math.Max(0, texts[longest].Length - Math.Max(excess, 1) - 3);
+            texts[longest] = texts[longest][..keep].TrimEnd() + "...";
+            if (keep == 0)
+            {
+                texts[longest] = "";
+            }
+            body = Join();
+        }
+        return body;
+    }
+}
