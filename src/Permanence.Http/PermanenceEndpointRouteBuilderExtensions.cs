@@ -84,6 +84,27 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .Produces<MessageResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/acks/{token}", (HttpRequest r, string token, AckEndpoints e) => e.GetAsync(r, token))
+            .Describe("GetAck", "Acknowledgements", "The acknowledgement page of a signed link: what is acknowledged and one button; changes nothing. 404 forged, 410 expired.")
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone);
+
+        api.MapPost("/acks/{token}", (HttpRequest r, string token, AckEndpoints e) => e.PostAsync(r, token))
+            .Describe("PostAck", "Acknowledgements", "Acknowledges the message for the link's contact and stops its escalation: a page for browsers, JSON otherwise. 404 forged, 410 expired.")
+            .Produces<AcknowledgementResponse>(StatusCodes.Status200OK, "application/json", "text/html")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone);
+
+        api.MapPost("/telephony/twilio/sms", (HttpRequest r, SmsEndpoints e) => e.PostAsync(r))
+            .Describe("PostTwilioInboundSms", "Acknowledgements", "Twilio inbound SMS (form-encoded, X-Twilio-Signature): a reply '1234' or 'OK 1234' acknowledges; answers TwiML.")
+            .WithRequestBody<TwilioInboundSmsForm>("application/x-www-form-urlencoded")
+            .Produces<string>(StatusCodes.Status200OK, "text/xml")
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
         return app;
     }
 

@@ -44,6 +44,8 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<TelephonyEndpoints>();
         services.AddSingleton<CallEndpoints>();
         services.AddSingleton<MessageEndpoints>();
+        services.AddSingleton<AckEndpoints>();
+        services.AddSingleton<SmsEndpoints>();
         return services;
     }
 }

@@ -84,8 +84,29 @@ public sealed record MessageResponse(
     QualificationResponse Qualification,
     int ConfigurationVersion,
     string Routing,
-    IReadOnlyList<object> Deliveries,
-    IReadOnlyList<object> Acknowledgements);
+    IReadOnlyList<DeliveryResponse> Deliveries,
+    IReadOnlyList<AcknowledgementResponse> Acknowledgements,
+    IReadOnlyList<EscalationStepResponse> Escalation);
+
+/// <summary>One attempt to reach one contact on one channel (step 99 is the fallback email to the agency).</summary>
+public sealed record DeliveryResponse(
+    int Step,
+    string Contact,
+    string Channel,
+    string? Target,
+    int Attempt,
+    string Status,
+    string? ProviderId,
+    string? Error,
+    string CreatedAt,
+    string? SentAt,
+    string? RetryAt);
+
+/// <summary>A contact's acknowledgement (channel "link" or "sms"); also the answer of POST /acks/{token} to API clients.</summary>
+public sealed record AcknowledgementResponse(string MessageId, string Contact, string Channel, string At);
+
+/// <summary>A step of the escalation: ran (contacts notified), skipped (nobody on call), cancelled (acknowledged before).</summary>
+public sealed record EscalationStepResponse(int Step, string Status, string StartedAt, IReadOnlyList<string> Contacts, string? Reason);
 
 /// <summary>The fields of a Twilio Voice status callback the API reads (Twilio sends more; all are signed).</summary>
 public sealed record TwilioStatusCallbackForm(
@@ -95,6 +116,13 @@ public sealed record TwilioStatusCallbackForm(
     [property: JsonPropertyName("From")] string? From,
     [property: JsonPropertyName("To")] string? To,
     [property: JsonPropertyName("Timestamp")] string? Timestamp);
+
+/// <summary>The fields of a Twilio inbound SMS the API reads (Twilio sends more; all are signed).</summary>
+public sealed record TwilioInboundSmsForm(
+    [property: JsonPropertyName("MessageSid")] string? MessageSid,
+    [property: JsonPropertyName("From")] string From,
+    [property: JsonPropertyName("To")] string? To,
+    [property: JsonPropertyName("Body")] string? Body);
 
 /// <summary>The parts of an Aircall webhook the API reads.</summary>
 public sealed record AircallWebhookBody(

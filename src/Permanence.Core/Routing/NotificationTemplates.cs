@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using NodaTime;
 using NodaTime.Text;
+using Permanence.Core.Common;
 using Permanence.Core.Configuration;
 using Permanence.Core.Messages;
 
@@ -125,7 +125,7 @@ public static class NotificationTemplates
     public static string HtmlBody(NotificationContent content, string? locale)
     {
         var words = For(locale);
-        string E(string? value) => WebUtility.HtmlEncode(value ?? "");
+        string E(string? value) => Html.Encode(value ?? "");
         var html = new StringBuilder();
         html.Append($"<!DOCTYPE html><html lang=\"{words.Culture[..2]}\"><head><meta charset=\"utf-8\"><title>{E(Subject(content, locale))}</title></head>");
         html.Append("<body style=\"font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px\">");
@@ -181,7 +181,7 @@ public static class NotificationTemplates
     public static string FallbackHtml(NotificationContent content, string? locale) =>
         HtmlBody(content with { AckUrl = null }, locale)
             .Replace("<body style=\"font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px\">",
-                $"<body style=\"font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px\"><p><strong>{WebUtility.HtmlEncode(For(locale).FallbackIntro)}</strong></p>",
+                $"<body style=\"font-family:Arial,Helvetica,sans-serif;color:#1a1a1a;max-width:640px\"><p><strong>{Html.Encode(For(locale).FallbackIntro)}</strong></p>",
                 StringComparison.Ordinal);
 
     private static IEnumerable<(string Label, string Value)> Lines(Words words, NotificationContent content)

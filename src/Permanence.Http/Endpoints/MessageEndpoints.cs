@@ -1,13 +1,15 @@
 using Microsoft.AspNetCore.Http;
+using NodaTime;
 using NodaTime.Text;
 using Permanence.Core.Configuration;
 using Permanence.Core.Messages;
+using Permanence.Core.Routing;
 using Permanence.Core.Security;
 
 namespace Permanence.Http.Endpoints;
 
 /// <summary>POST /messages and GET /messages/{id} (README, "Messages").</summary>
-public sealed class MessageEndpoints(MessageService messages, RequestAuthorization authorization)
+public sealed class MessageEndpoints(MessageService messages, IDeliveryStore deliveries, IAcknowledgementStore acknowledgements, RequestAuthorization authorization)
 {
     private static readonly ApiRole[] Submitters = [ApiRole.Operator];
     private static readonly ApiRole[] Readers = [ApiRole.Operator, ApiRole.Admin];
@@ -63,6 +65,10 @@ public sealed class MessageEndpoints(MessageService messages, RequestAuthorizati
         {
             return Problems.NotFound("No such message.");
         }
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var attempts = await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
+        var acks = await acknowledgements.ListAsync(message.Id, cancellationToken);
+        var steps = await deliveries.ListStepsAsync(message.Id, cancellationToken);
         return TypedResults.Ok(new MessageResponse(
             message.Id,
             message.ClientId,
@@ -78,7 +84,13 @@ public sealed class MessageEndpoints(MessageService messages, RequestAuthorizati
             QualificationResponse.From(message.Qualification),
             message.ConfigurationVersion,
             message.RoutingState == RoutingState.Enqueued ? "enqueued" : "pending",
-            [],
-            []));
+            attempts.Select(a => new DeliveryResponse(a.Step, a.ContactId, a.Channel, a.Target, a.Attempt, a.Status, a.ProviderId, a.Error,
+                Format(a.CreatedAt), Format(a.SentAt), Format(a.RetryAt))).ToList(),
+            acks.Select(a => new AcknowledgementResponse(a.MessageId, a.ContactId, a.Channel, Format(a.At))).ToList(),
+            steps.Select(s => new EscalationStepResponse(s.Step, s.Status, Format(s.StartedAt), s.Contacts, s.Reason)).ToList()));
     }
+
+    private static string Format(Instant instant) => InstantPattern.ExtendedIso.Format(instant);
+
+    private static string? Format(Instant? instant) => instant is { } value ? InstantPattern.ExtendedIso.Format(value) : null;
 }

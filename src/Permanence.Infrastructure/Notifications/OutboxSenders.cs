@@ -9,7 +9,7 @@ namespace Permanence.Infrastructure.Notifications;
 /// <summary>
 /// The "outbox" container: where email and SMS go when no SendGrid key or Twilio account is configured (the
 /// local default), one readable file each: <c>{clientId}/{messageId}/{step}.{contact}.email.eml</c> (MIME,
-/// opens in any mail client) or <c>….sms.txt</c>. A retry of the same delivery rewrites the same file.
+/// opens in any mail client) or <c>…{step}.{contact}.sms.txt</c>. A retry of the same delivery rewrites the same file.
 /// </summary>
 public sealed class OutboxWriter(BlobServiceClient blobs)
 {
@@ -36,7 +36,7 @@ public sealed class OutboxWriter(BlobServiceClient blobs)
 public sealed class OutboxEmailSender(OutboxWriter outbox, TimeProvider time) : IEmailSender
 {
     public async Task<DeliveryOutcome> SendAsync(EmailNotification email, CancellationToken cancellationToken) =>
-        new DeliveryOutcome.Sent(await outbox.WriteAsync(email.ClientId, email.MessageId, email.DeliveryId + ".email", "eml", "message/rfc822; charset=utf-8",
+        new DeliveryOutcome.Sent(await outbox.WriteAsync(email.ClientId, email.MessageId, email.DeliveryId, "eml", "message/rfc822; charset=utf-8",
             Mime(email, time.GetUtcNow()), cancellationToken));
 
     /// <summary>A multipart/alternative message in UTF-8, 8-bit: readable as text, and opens in a mail client.</summary>
@@ -63,7 +63,7 @@ public sealed class OutboxEmailSender(OutboxWriter outbox, TimeProvider time) : 
 public sealed class OutboxSmsSender(OutboxWriter outbox) : ISmsSender
 {
     public async Task<DeliveryOutcome> SendAsync(SmsNotification sms, CancellationToken cancellationToken) =>
-        new DeliveryOutcome.Sent(await outbox.WriteAsync(sms.ClientId, sms.MessageId, sms.DeliveryId + ".sms", "sms.txt", "text/plain; charset=utf-8",
+        new DeliveryOutcome.Sent(await outbox.WriteAsync(sms.ClientId, sms.MessageId, sms.DeliveryId, "txt", "text/plain; charset=utf-8",
             $"To: {sms.To}\n\n{sms.Body}\n", cancellationToken));
 }
 

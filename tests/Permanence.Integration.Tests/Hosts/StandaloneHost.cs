@@ -2,11 +2,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Permanence.Integration.Tests.Hosts;
 
 /// <summary>Permanence.Standalone through ASP.NET Core's test server: its real composition, only storage swapped.</summary>
-public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApiHost
+public sealed class StandaloneHost(IDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null) : IApiHost
 {
     private readonly WebApplicationFactory<Program> _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
     {
@@ -18,6 +19,10 @@ public sealed class StandaloneHost(IDictionary<string, string?> settings) : IApi
             builder.UseSetting(key, value);
         }
         builder.ConfigureTestServices(TestInfrastructure.Apply);
+        if (configureServices is not null)
+        {
+            builder.ConfigureTestServices(configureServices);
+        }
     });
 
     public string Name => "Standalone";
