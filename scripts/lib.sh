@@ -12,6 +12,9 @@ DEV_ACCOUNT_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/
 # tests/Permanence.Integration.Tests/Hosts/TestEnvironment.cs holds the same name and key.
 FUNCTIONS_ACCOUNT="functionsaccount"
 FUNCTIONS_ACCOUNT_KEY="cGVybWFuZW5jZS1mdW5jdGlvbnMtdGVzdC1hY2NvdW50LWtleS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc4OWFi"
+# A third one for the end-to-end routing tests, whose hosts consume their routing queue with running workers.
+ROUTING_ACCOUNT="routingaccount"
+ROUTING_ACCOUNT_KEY="cGVybWFuZW5jZS1yb3V0aW5nLWUyZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIz"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
@@ -51,7 +54,7 @@ connection_string() { # blobPort queuePort tablePort [account accountKey]
 
 # For AZURITE_ACCOUNTS ("name:key;name:key"): naming any account turns off Azurite's default one, so it is listed too.
 test_accounts() {
-  printf '%s:%s;%s:%s' "$DEV_ACCOUNT" "$DEV_ACCOUNT_KEY" "$FUNCTIONS_ACCOUNT" "$FUNCTIONS_ACCOUNT_KEY"
+  printf '%s:%s;%s:%s;%s:%s' "$DEV_ACCOUNT" "$DEV_ACCOUNT_KEY" "$FUNCTIONS_ACCOUNT" "$FUNCTIONS_ACCOUNT_KEY" "$ROUTING_ACCOUNT" "$ROUTING_ACCOUNT_KEY"
 }
 
 # start_azurite DATA_DIR BLOB QUEUE TABLE [--inMemoryPersistence]; sets AZURITE_PID.

@@ -76,8 +76,15 @@ public sealed class RoutingService(
             return;
         }
         var stepConfig = steps[command.Step];
-        var step = await deliveries.GetStepAsync(message.Id, command.Step, cancellationToken)
-            ?? await StartStepAsync(message, version, stepConfig, command.Step, cancellationToken);
+        var step = await deliveries.GetStepAsync(message.Id, command.Step, cancellationToken);
+        if (step is null && await EarlyAsync(message, steps, command.Step, cancellationToken) is { } wait)
+        {
+            // Queues may deliver a scheduled command a little early (Storage queues count whole seconds): the
+            // contacts keep their whole delay to acknowledge.
+            await EnqueueAsync(message, command.Step, command.Attempt, wait, cancellationToken);
+            return;
+        }
+        step ??= await StartStepAsync(message, version, stepConfig, command.Step, cancellationToken);
         if (step.Status == StepStatus.Cancelled)
         {
             return;
@@ -111,6 +118,33 @@ public sealed class RoutingService(
         {
             await FallbackIfNobodyReachedAsync(message, version, steps.Count, cancellationToken);
         }
+    }
+
+    /// <summary>How long before step <paramref name="stepNumber"/> is due, when the previous one waits for an acknowledgement and is not due yet.</summary>
+    private async Task<TimeSpan?> EarlyAsync(Message message, IReadOnlyList<EscalationStep> steps, int stepNumber, CancellationToken cancellationToken)
+    {
+        if (stepNumber == 0 || steps[stepNumber - 1].AckWithinMinutes is not { } minutes)
+        {
+            return null;
+        }
+        var previous = await deliveries.GetStepAsync(message.Id, stepNumber - 1, cancellationToken);
+        if (previous is not { Status: StepStatus.Ran })
+        {
+            return null;
+        }
+        var due = previous.StartedAt + Duration.FromTicks((long)(minutes * TimeSpan.TicksPerMinute));
+        if (due <= Now())
+        {
+            return null;
+        }
+        // A previous step that reached nobody does not wait (see ScheduleNextStepAsync).
+        var latest = (await deliveries.ListAttemptsAsync(message.Id, cancellationToken))
+            .Where(a => a.Step == stepNumber - 1)
+            .GroupBy(a => (a.ContactId, a.Channel))
+            .Select(g => g.MaxBy(a => a.Attempt)!)
+            .ToList();
+        var reachedNobody = latest.All(a => a.IsFinished) && latest.All(a => a.Status != DeliveryStatus.Sent);
+        return reachedNobody ? null : Later(due);
     }
 
     private static IReadOnlyList<EscalationStep> PolicyOf(ContractVersion version, Priority priority)

@@ -22,9 +22,11 @@ public sealed class StorageRoutingQueue(QueueServiceClient queues) : IRoutingQue
     public async Task EnqueueAsync(RoutingCommand command, TimeSpan delay, CancellationToken cancellationToken)
     {
         var queue = await _queue.GetAsync();
+        // Storage counts visibility in whole seconds and truncates: rounded up, so a step is never early.
+        var seconds = Math.Ceiling(Math.Min(delay.TotalSeconds, MaxDelay.TotalSeconds));
         await queue.SendMessageAsync(
             command.ToJson(),
-            visibilityTimeout: delay > TimeSpan.Zero ? (delay > MaxDelay ? MaxDelay : delay) : null,
+            visibilityTimeout: seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
             timeToLive: TimeSpan.FromSeconds(-1),
             cancellationToken: cancellationToken);
     }

@@ -70,6 +70,57 @@ public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fi
         Assert.Equal([command], handled);
     }
 
+    [Fact]
+    public async Task Route_CriticalMessage_DeliversStep0_AndSchedulesStep1OnServiceBus_WithIdsOnly()
+    {
+        await using var host = new FunctionsHost(TestKeys.Settings(TestEnvironment.FunctionsStorageConnectionString));
+        var clock = host.Services.GetRequiredService<FakeTimeProvider>();
+        clock.SetUtcNow(Routing.RoutingWorld.TuesdayEveningParis.AddDays(70)); // a Tuesday, 20:00 in Paris
+        var http = host.CreateClient();
+        var (clientId, _) = await Seed.ClientAsync(http);
+        var response = await http.SendAsync(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, new JsonObject
+        {
+            ["clientId"] = clientId,
+            ["scenario"] = "urgence",
+            ["caller"] = new JsonObject { ["name"] = "Mme Durand", ["phone"] = "06 12 34 56 78" },
+            ["fields"] = new JsonObject { ["symptoms"] = "douleur thoracique" },
+            ["takenAt"] = clock.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        var id = (string)(await response.JsonAsync())["id"]!;
+        var functions = ActivatorUtilities.CreateInstance<RoutingFunctions>(host.Services);
+
+        // The trigger receives what the publisher sent, as Service Bus would deliver it.
+        var first = Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:0:0");
+        await functions.Route(Received(first), CancellationToken.None);
+
+        var scheduled = Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:1:0");
+        Assert.Equal(clock.GetUtcNow().AddMinutes(10), scheduled.ScheduledEnqueueTime);
+        var body = scheduled.Body.ToString();
+        Assert.Equal(new RoutingCommand(RoutingCommand.Route, clientId, id, 1, 0), RoutingCommand.FromJson(body));
+        foreach (var personal in new[] { "Durand", "612345678", "douleur", "martin", "althea.example" })
+        {
+            Assert.DoesNotContain(personal, body, StringComparison.OrdinalIgnoreCase);
+        }
+        var deliveries = (await (await http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Operator))).JsonAsync())["deliveries"]!.AsArray();
+        Assert.Equal(["dr-martin/email/sent", "dr-martin/sms/sent"],
+            deliveries.Select(d => $"{d!["contact"]}/{d["channel"]}/{d["status"]}").Order(StringComparer.Ordinal));
+
+        // Redelivered (a lost lock): nothing is sent again and nothing new is scheduled.
+        await functions.Route(Received(first), CancellationToken.None);
+        Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:1:0");
+        Assert.Equal(2, (await (await http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Operator))).JsonAsync())["deliveries"]!.AsArray().Count);
+
+        // When the scheduled message arrives ten minutes later, step 1 runs.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await functions.Route(Received(scheduled), CancellationToken.None);
+        deliveries = (await (await http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Operator))).JsonAsync())["deliveries"]!.AsArray();
+        Assert.Equal(["dr-martin/sms/sent", "dr-roux/sms/sent"],
+            deliveries.Where(d => (int)d!["step"]! == 1).Select(d => $"{d!["contact"]}/{d["channel"]}/{d["status"]}").Order(StringComparer.Ordinal));
+    }
+
+    private static ServiceBusReceivedMessage Received(ServiceBusMessage sent) =>
+        ServiceBusModelFactory.ServiceBusReceivedMessage(sent.Body, messageId: sent.MessageId, contentType: sent.ContentType, deliveryCount: 1);
+
     private sealed class RecordingHandler(List<RoutingCommand> handled) : IRoutingCommandHandler
     {
         public Task HandleAsync(RoutingCommand command, CancellationToken cancellationToken)

@@ -15,6 +15,13 @@ public static class TestEnvironment
 
     public const string FunctionsAccountKey = "cGVybWFuZW5jZS1mdW5jdGlvbnMtdGVzdC1hY2NvdW50LWtleS1ub3QtYS1zZWNyZXQtMDEyMzQ1Njc4OWFi";
 
+    /// <summary>The third account (ROUTING_ACCOUNT in scripts/lib.sh): end-to-end routing hosts with running workers.</summary>
+    public const string RoutingAccount = "routingaccount";
+
+    public const string RoutingAccountKey = "cGVybWFuZW5jZS1yb3V0aW5nLWUyZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIz";
+
+    public static string RoutingStorageConnectionString => WithAccount(StorageConnectionString, RoutingAccount, RoutingAccountKey);
+
     /// <summary>The account of the Standalone host.</summary>
     public static string StorageConnectionString =>
         Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } value
