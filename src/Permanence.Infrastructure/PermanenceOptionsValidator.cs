@@ -1,3 +1,4 @@
+using System.Net.Mail;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Permanence.Core.Common;
@@ -94,14 +95,36 @@ public sealed class PermanenceOptionsValidator(IServiceProvider services) : IVal
                 failures.Add("Permanence:Aircall:Tokens must not contain blank tokens.");
             }
         }
-        if (options.SendGrid.BaseUrl is { Length: > 0 } sendGridUrl && !Uri.TryCreate(sendGridUrl, UriKind.Absolute, out _))
+        // The channels: email goes through SendGrid once a key is set, SMS through Twilio once a SID is set; each
+        // needs its sender, and a base URL, set only to point at a test sink or a relay, must be usable as one.
+        var sendGrid = options.SendGrid;
+        if (!string.IsNullOrWhiteSpace(sendGrid.ApiKey) && !MailAddress.TryCreate(sendGrid.FromEmail, out _))
         {
-            failures.Add("Permanence:SendGrid:BaseUrl must be an absolute URL.");
+            failures.Add("Permanence:SendGrid:FromEmail must be an email address when Permanence:SendGrid:ApiKey is set.");
         }
-        if (options.Twilio.BaseUrl is { Length: > 0 } twilioUrl && !Uri.TryCreate(twilioUrl, UriKind.Absolute, out _))
+        if (!string.IsNullOrEmpty(sendGrid.BaseUrl) && !IsHttpUrl(sendGrid.BaseUrl))
         {
-            failures.Add("Permanence:Twilio:BaseUrl must be an absolute URL.");
+            failures.Add("Permanence:SendGrid:BaseUrl must be an absolute http(s) URL.");
+        }
+        var twilio = options.Twilio;
+        if (!string.IsNullOrWhiteSpace(twilio.AccountSid))
+        {
+            if (string.IsNullOrWhiteSpace(twilio.AuthToken))
+            {
+                failures.Add("Permanence:Twilio:AuthToken must be set when Permanence:Twilio:AccountSid is.");
+            }
+            if (!PhoneNumberNormalizer.LooksLikeE164(twilio.FromNumber))
+            {
+                failures.Add("Permanence:Twilio:FromNumber must be an E.164 number (such as +33186950000) when Permanence:Twilio:AccountSid is set.");
+            }
+        }
+        if (!string.IsNullOrEmpty(twilio.BaseUrl) && !IsHttpUrl(twilio.BaseUrl))
+        {
+            failures.Add("Permanence:Twilio:BaseUrl must be an absolute http(s) URL.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 }

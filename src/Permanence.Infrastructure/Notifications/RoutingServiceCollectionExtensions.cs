@@ -16,8 +16,22 @@ public static class RoutingServiceCollectionExtensions
         services.AddSingleton<OutboxWriter>();
         services.AddSingleton<OutboxEmailSender>();
         services.AddSingleton<OutboxSmsSender>();
-        services.AddSingleton<IEmailSender>(sp => sp.GetRequiredService<OutboxEmailSender>());
-        services.AddSingleton<ISmsSender>(sp => sp.GetRequiredService<OutboxSmsSender>());
+        // The providers when their credentials are set, the outbox otherwise (README, "Configuration"); read
+        // from the validated options when first resolved, so every configuration source counts.
+        services.AddSingleton<IEmailSender>(sp =>
+        {
+            var sendGrid = sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.SendGrid;
+            return UsesSendGrid(sendGrid)
+                ? new SendGridEmailSender(sendGrid, sp.GetRequiredService<TimeProvider>())
+                : sp.GetRequiredService<OutboxEmailSender>();
+        });
+        services.AddSingleton<ISmsSender>(sp =>
+        {
+            var twilio = sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.Twilio;
+            return UsesTwilio(twilio)
+                ? new TwilioSmsSender(twilio, sp.GetRequiredService<TimeProvider>())
+                : sp.GetRequiredService<OutboxSmsSender>();
+        });
         services.AddSingleton<IFallbackEmailSender>(sp => new FallbackEmailSender(
             sp.GetRequiredService<IEmailSender>(),
             sp.GetRequiredService<OutboxEmailSender>(),
@@ -27,4 +41,14 @@ public static class RoutingServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         return services;
     }
+
+    /// <summary>Email goes through SendGrid once an API key is set (validation then requires the sender address).</summary>
+    public static bool UsesSendGrid(SendGridOptions options) => !string.IsNullOrWhiteSpace(options.ApiKey);
+
+    /// <summary>
+    /// SMS go through Twilio once the account SID, the token and the number are set (validation refuses a SID
+    /// without the other two). The auth token alone does not: it also serves to check inbound webhook signatures.
+    /// </summary>
+    public static bool UsesTwilio(TwilioOptions options) =>
+        !string.IsNullOrWhiteSpace(options.AccountSid) && !string.IsNullOrWhiteSpace(options.AuthToken) && !string.IsNullOrWhiteSpace(options.FromNumber);
 }
