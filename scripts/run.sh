@@ -67,8 +67,8 @@ cat >&2 <<INFO
     auditor   dev-auditor-key-000000000000000
   Aircall webhook token: dev-aircall-token
 
-  Messages are stored and their routing commands go through the Storage queue 'routing'; delivery by
-  email/SMS/webhook is not built yet (it will write to the 'outbox' container without SendGrid/Twilio keys).
+  Messages are routed through the Storage queue 'routing'. Without SendGrid/Twilio credentials, emails and
+  SMS are written to the 'outbox' container: scripts/outbox.sh lists them (--last N prints the last N).
   Raw webhook bodies are archived in the 'raw' container. Storage data is kept under .azurite/.
   Ctrl-C stops Azurite and the host.
 

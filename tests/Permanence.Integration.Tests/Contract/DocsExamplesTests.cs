@@ -67,7 +67,7 @@ public sealed partial class DocsExamplesTests(HostFixture<StandaloneHost.Factory
     }
 
     /// <summary>The example blocks of a page with the statuses written under them.</summary>
-    private static IEnumerable<(List<string> Requests, List<int> Expected)> Examples(string text)
+    internal static IEnumerable<(List<string> Requests, List<int> Expected)> Examples(string text)
     {
         foreach (Match block in ExampleBlock().Matches(text))
         {
@@ -80,7 +80,7 @@ public sealed partial class DocsExamplesTests(HostFixture<StandaloneHost.Factory
         }
     }
 
-    private string Substitute(string text, out string clientId, out string number)
+    internal static string Substitute(string text, out string clientId, out string number)
     {
         clientId = TestEnvironment.NewClientId("docs");
         var e164 = Api.NewNumber();
@@ -165,7 +165,7 @@ public sealed partial class DocsExamplesTests(HostFixture<StandaloneHost.Factory
     }
 
     /// <summary>The curl forms the README uses: -X METHOD, URL, -H "Name: value", -d 'body'.</summary>
-    private static HttpRequestMessage FromCurl(string command)
+    internal static HttpRequestMessage FromCurl(string command)
     {
         var tokens = CurlToken().Matches(command).Select(m => m.Groups["q"].Success ? m.Groups["q"].Value : m.Groups["s"].Success ? m.Groups["s"].Value : m.Value).Skip(1).ToList();
         string method = "GET", url = "";

@@ -1,0 +1,67 @@
+namespace Permanence.Cli;
+
+/// <summary>The commands of the <c>permanence</c> tool (README, "Command-line tool").</summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        usage: permanence outbox [--last N] [--connection-string S]
+          outbox   lists the emails and SMS written to the 'outbox' container (oldest first);
+                   --last N prints the last N in full. Storage: --connection-string, else
+                   Permanence__Storage__ConnectionString, else the local Azurite of scripts/run.sh.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            await output.WriteLineAsync(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "outbox" => await OutboxCommand.RunAsync(Options.Parse(args[1..]), output),
+                _ => await Fail(error, $"unknown command '{args[0]}'"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            return await Fail(error, e.Message);
+        }
+    }
+
+    private static async Task<int> Fail(TextWriter error, string message)
+    {
+        await error.WriteLineAsync($"permanence: {message}");
+        await error.WriteLineAsync(Usage);
+        return 2;
+    }
+}
+
+/// <summary>"--name value" pairs.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static Options Parse(string[] args)
+    {
+        var options = new Options();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected --option value, got '{args[i]}'");
+            }
+            options._values[args[i][2..]] = args[++i];
+        }
+        return options;
+    }
+
+    public string? Get(string name) => _values.GetValueOrDefault(name);
+
+    public int? GetInt(string name) =>
+        Get(name) is not { } value ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number > 0 ? number
+        : throw new ArgumentException($"--{name} must be a positive whole number");
+}
