@@ -6,14 +6,20 @@ using Permanence.Infrastructure.Routing;
 namespace Permanence.Standalone.Workers;
 
 /// <summary>
-/// Standalone stand-in for the Service Bus trigger: consumes Storage queue "routing". A message is deleted
-/// only after its handler succeeded; one that keeps failing goes to "routing-poison" after 10 attempts.
+/// Standalone stand-in for the Service Bus trigger: consumes Storage queue "routing", up to 16 messages at a
+/// time. A message is deleted only after its handler succeeded; one that keeps failing goes to "routing-poison"
+/// after 10 attempts, as Service Bus dead-letters after 10 deliveries.
 /// </summary>
 public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, RoutingDispatcher dispatcher, TimeProvider time, IConfiguration configuration, ILogger<RoutingQueueWorker> logger)
     : BackgroundService
 {
     private const int MaxDequeueCount = 10;
-    private static readonly TimeSpan IdleDelay = TimeSpan.FromSeconds(1);
+    private const int BatchSize = 32;
+    private const int Concurrency = 16;
+
+    // Idle polls back off from 25 ms to 1 s: a busy queue is read again at once, an idle one costs one request a second.
+    private static readonly TimeSpan FirstIdleDelay = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan MaxIdleDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(5);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -22,6 +28,7 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, Routing
         {
             return;
         }
+        var idle = FirstIdleDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
             QueueMessage[] batch;
@@ -30,23 +37,24 @@ public sealed class RoutingQueueWorker(StorageRoutingQueue routingQueue, Routing
             {
                 // Inside the loop: storage being down at start must not stop the host (BackgroundService stops it on a throw).
                 queue = await routingQueue.GetQueueAsync();
-                batch = (await queue.ReceiveMessagesAsync(16, Visibility, stoppingToken)).Value;
+                batch = (await queue.ReceiveMessagesAsync(BatchSize, Visibility, stoppingToken)).Value;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Receiving from the routing queue failed; retrying");
-                await Task.Delay(IdleDelay * 5, time, stoppingToken);
+                await Task.Delay(MaxIdleDelay * 5, time, stoppingToken);
                 continue;
             }
             if (batch.Length == 0)
             {
-                await Task.Delay(IdleDelay, time, stoppingToken);
+                await Task.Delay(idle, time, stoppingToken);
+                idle = idle * 2 > MaxIdleDelay ? MaxIdleDelay : idle * 2;
                 continue;
             }
-            foreach (var message in batch)
-            {
-                await HandleAsync(queue, message, stoppingToken);
-            }
+            idle = FirstIdleDelay;
+            // Messages are independent (each one step of one message, idempotent): handled side by side.
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = stoppingToken },
+                (message, cancellationToken) => new ValueTask(HandleAsync(queue, message, cancellationToken)));
         }
     }
 
