@@ -37,7 +37,10 @@ public static class SmsText
         return count;
     }
 
-    /// <summary>Replaces what GSM-7 lacks: accents dropped (ê → e), typographic quotes and dashes made plain, the rest '?'.</summary>
+    /// <summary>
+    /// Replaces what GSM-7 lacks: accents dropped (ê → e), typographic quotes and dashes made plain, the rest '?' —
+    /// one per character as seen on screen, so an emoji (several code points, or a surrogate pair) is one '?'.
+    /// </summary>
     public static string ToGsm(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -45,12 +48,27 @@ public static class SmsText
             return "";
         }
         var builder = new StringBuilder(text.Length);
-        foreach (var c in text.Replace('\r', ' ').Replace('\n', ' ').Replace('\t', ' '))
+        var elements = StringInfo.GetTextElementEnumerator(text.Replace('\r', ' ').Replace('\n', ' ').Replace('\t', ' '));
+        while (elements.MoveNext())
         {
+            builder.Append(ToGsmElement(elements.GetTextElement()));
+        }
+        return builder.ToString();
+    }
+
+    private static string ToGsmElement(string element)
+    {
+        if (element.EnumerateRunes().Any(r => r == Rune.ReplacementChar))
+        {
+            return "?"; // a lone surrogate (or U+FFFD itself): nothing to normalise
+        }
+        var composed = element.Normalize(NormalizationForm.FormC); // "e" + U+0301 is "é", in the basic set
+        if (composed.Length == 1)
+        {
+            var c = composed[0];
             if (Basic.Contains(c, StringComparison.Ordinal) || Extension.Contains(c, StringComparison.Ordinal))
             {
-                builder.Append(c);
-                continue;
+                return composed;
             }
             var replacement = c switch
             {
@@ -61,16 +79,15 @@ public static class SmsText
                 'ç' => "c",
                 _ => null,
             };
-            if (replacement is null)
+            if (replacement is not null)
             {
-                var stripped = c.ToString().Normalize(NormalizationForm.FormD)
-                    .Where(d => CharUnicodeInfo.GetUnicodeCategory(d) != UnicodeCategory.NonSpacingMark);
-                var plain = string.Concat(stripped);
-                replacement = plain.Length > 0 && Septets(plain) > 0 ? plain : "?";
+                return replacement;
             }
-            builder.Append(replacement);
         }
-        return builder.ToString();
+        // Accents and invisible joiners and selectors dropped: "ê" is "e"; what is left of an emoji is still not GSM.
+        var plain = string.Concat(composed.Normalize(NormalizationForm.FormD)
+            .Where(d => CharUnicodeInfo.GetUnicodeCategory(d) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format)));
+        return plain.Length == 0 ? "" : Septets(plain) > 0 ? plain : "?";
     }
 
     /// <summary>
