@@ -92,6 +92,41 @@ public sealed class SmsTextTests
     }
 
     [Fact]
+    public void Compose_LongNameAndLongText_ShareTheRoomInsteadOfOneGivingAllOfIt()
+    {
+        // A caller name at its 200-character limit and a 20,000-character text: both keep a part of the room.
+        var name = "Mme Durand-" + new string('y', 189);
+        var text = "Douleur thoracique " + new string('x', 19_981);
+
+        var body = SmsText.Compose(
+        [
+            ("[URGENT] Urgence", true),
+            (name, true),
+            ("rappeler +33612345678", false),
+            (text, true),
+            ($"Accuser réception: {AckUrl} ou répondre 0427", false),
+        ]);
+
+        Assert.InRange(SmsText.Septets(body), SmsText.MaxSeptets - 4, SmsText.MaxSeptets); // the room is used
+        var shown = body.Split(" - ");
+        Assert.Equal(5, shown.Length);
+        Assert.Equal("[URGENT] Urgence", shown[0]);
+        Assert.StartsWith("Mme Durand-yyy", shown[1], StringComparison.Ordinal);
+        Assert.StartsWith("Douleur thoracique xxx", shown[3], StringComparison.Ordinal);
+        Assert.EndsWith("...", shown[1], StringComparison.Ordinal);
+        Assert.EndsWith("...", shown[3], StringComparison.Ordinal);
+        Assert.Equal(shown[1].Length, shown[3].Length);
+    }
+
+    [Fact]
+    public void Compose_FixedPartsAloneTooLong_StillFitsTwoSegments()
+    {
+        var body = SmsText.Compose([(new string('€', 400), false), ("text", true)]);
+
+        Assert.InRange(SmsText.Septets(body), 1, SmsText.MaxSeptets);
+    }
+
+    [Fact]
     public void Compose_PartsThatFit_AreJoinedUnchanged()
     {
         var body = SmsText.Compose([("[Standard] Prise de rendez-vous", true), ("Mme Durand", true), ("", true), ("rappeler +33612345678", false)]);

@@ -92,37 +92,38 @@ public static class SmsText
 
     /// <summary>
     /// Joins the fixed parts (always kept whole: priority, callback number, ack link, code) and the shrinkable parts
-    /// (shortened from the longest, with "…" as "..."), so the whole is at most <see cref="MaxSeptets"/>.
+    /// (shortened from the longest, with "…" as "..."), so the whole is at most <see cref="MaxSeptets"/>. The
+    /// shrinkable parts longer than a common length are cut to it, the largest that fits: the room is shared, so a
+    /// long caller name does not take all of it from the message text.
     /// </summary>
     public static string Compose(IReadOnlyList<(string Text, bool Shrinkable)> parts, string separator = " - ")
     {
         var texts = parts.Select(p => ToGsm(p.Text)).ToArray();
-        string Join() => string.Join(separator, texts.Where(t => t.Length > 0));
-        var body = Join();
-        while (Septets(body) > MaxSeptets)
+        string Capped(int cap) => string.Join(separator, texts
+            .Select((text, i) => parts[i].Shrinkable && text.Length > cap ? Cut(text, cap) : text)
+            .Where(t => t.Length > 0));
+        var longest = texts.Where((_, i) => parts[i].Shrinkable).Select(t => t.Length).DefaultIfEmpty(0).Max();
+        var body = Capped(longest);
+        if (Septets(body) <= MaxSeptets)
         {
-            var longest = -1;
-            for (var i = 0; i < texts.Length; i++)
-            {
-                if (parts[i].Shrinkable && texts[i].Length > 3 && (longest < 0 || texts[i].Length > texts[longest].Length))
-                {
-                    longest = i;
-                }
-            }
-            if (longest < 0)
-            {
-                // Only fixed parts remain too long: cut the end (never happens with our parts' bounds).
-                return body[..Math.Min(body.Length, MaxSeptets / 2)];
-            }
-            var excess = Septets(body) - MaxSeptets;
-            var keep = Math.Max(0, texts[longest].Length - Math.Max(excess, 1) - 3);
-            texts[longest] = texts[longest][..keep].TrimEnd() + "...";
-            if (keep == 0)
-            {
-                texts[longest] = "";
-            }
-            body = Join();
+            return body;
         }
-        return body;
+        var bare = Capped(0);
+        if (Septets(bare) > MaxSeptets)
+        {
+            // The fixed parts alone are too long: cut the end (never happens with our parts' bounds).
+            return bare[..Math.Min(bare.Length, MaxSeptets / 2)];
+        }
+        // The longer the common length, the longer the body: the largest that fits, by bisection.
+        var (fits, tooLong) = (0, longest);
+        while (tooLong - fits > 1)
+        {
+            var cap = fits + ((tooLong - fits) / 2);
+            (fits, tooLong) = Septets(Capped(cap)) <= MaxSeptets ? (cap, tooLong) : (fits, cap);
+        }
+        return Capped(fits);
     }
+
+    /// <summary>At most <paramref name="cap"/> characters, "..." included; nothing when "..." alone would not fit.</summary>
+    private static string Cut(string text, int cap) => cap <= 3 ? "" : text[..(cap - 3)].TrimEnd() + "...";
 }
