@@ -37,7 +37,10 @@ public static class SmsText
         return count;
     }
 
-    /// <summary>Replaces what GSM-7 lacks: accents dropped (ê → e), typographic quotes and dashes made plain, the rest '?'.</summary>
+    /// <summary>
+    /// Replaces what GSM-7 lacks: accents dropped (ê → e), typographic quotes and dashes made plain, the rest '?' —
+    /// one per character as seen on screen, so an emoji (several code points, or a surrogate pair) is one '?'.
+    /// </summary>
     public static string ToGsm(string? text)
     {
         if (string.IsNullOrEmpty(text))
@@ -45,12 +48,27 @@ public static class SmsText
             return "";
         }
         var builder = new StringBuilder(text.Length);
-        foreach (var c in text.Replace('\r', ' ').Replace('\n', ' ').Replace('\t', ' '))
+        var elements = StringInfo.GetTextElementEnumerator(text.Replace('\r', ' ').Replace('\n', ' ').Replace('\t', ' '));
+        while (elements.MoveNext())
         {
+            builder.Append(ToGsmElement(elements.GetTextElement()));
+        }
+        return builder.ToString();
+    }
+
+    private static string ToGsmElement(string element)
+    {
+        if (element.EnumerateRunes().Any(r => r == Rune.ReplacementChar))
+        {
+            return "?"; // a lone surrogate (or U+FFFD itself): nothing to normalise
+        }
+        var composed = element.Normalize(NormalizationForm.FormC); // "e" + U+0301 is "é", in the basic set
+        if (composed.Length == 1)
+        {
+            var c = composed[0];
             if (Basic.Contains(c, StringComparison.Ordinal) || Extension.Contains(c, StringComparison.Ordinal))
             {
-                builder.Append(c);
-                continue;
+                return composed;
             }
             var replacement = c switch
             {
@@ -61,51 +79,51 @@ public static class SmsText
                 'ç' => "c",
                 _ => null,
             };
-            if (replacement is null)
+            if (replacement is not null)
             {
-                var stripped = c.ToString().Normalize(NormalizationForm.FormD)
-                    .Where(d => CharUnicodeInfo.GetUnicodeCategory(d) != UnicodeCategory.NonSpacingMark);
-                var plain = string.Concat(stripped);
-                replacement = plain.Length > 0 && Septets(plain) > 0 ? plain : "?";
+                return replacement;
             }
-            builder.Append(replacement);
         }
-        return builder.ToString();
+        // Accents and invisible joiners and selectors dropped: "ê" is "e"; what is left of an emoji is still not GSM.
+        var plain = string.Concat(composed.Normalize(NormalizationForm.FormD)
+            .Where(d => CharUnicodeInfo.GetUnicodeCategory(d) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.Format)));
+        return plain.Length == 0 ? "" : Septets(plain) > 0 ? plain : "?";
     }
 
     /// <summary>
     /// Joins the fixed parts (always kept whole: priority, callback number, ack link, code) and the shrinkable parts
-    /// (shortened from the longest, with "…" as "..."), so the whole is at most <see cref="MaxSeptets"/>.
+    /// (shortened from the longest, with "…" as "..."), so the whole is at most <see cref="MaxSeptets"/>. The
+    /// shrinkable parts longer than a common length are cut to it, the largest that fits: the room is shared, so a
+    /// long caller name does not take all of it from the message text.
     /// </summary>
     public static string Compose(IReadOnlyList<(string Text, bool Shrinkable)> parts, string separator = " - ")
     {
         var texts = parts.Select(p => ToGsm(p.Text)).ToArray();
-        string Join() => string.Join(separator, texts.Where(t => t.Length > 0));
-        var body = Join();
-        while (Septets(body) > MaxSeptets)
+        string Capped(int cap) => string.Join(separator, texts
+            .Select((text, i) => parts[i].Shrinkable && text.Length > cap ? Cut(text, cap) : text)
+            .Where(t => t.Length > 0));
+        var longest = texts.Where((_, i) => parts[i].Shrinkable).Select(t => t.Length).DefaultIfEmpty(0).Max();
+        var body = Capped(longest);
+        if (Septets(body) <= MaxSeptets)
         {
-            var longest = -1;
-            for (var i = 0; i < texts.Length; i++)
-            {
-                if (parts[i].Shrinkable && texts[i].Length > 3 && (longest < 0 || texts[i].Length > texts[longest].Length))
-                {
-                    longest = i;
-                }
-            }
-            if (longest < 0)
-            {
-                // Only fixed parts remain too long: cut the end (never happens with our parts' bounds).
-                return body[..Math.Min(body.Length, MaxSeptets / 2)];
-            }
-            var excess = Septets(body) - MaxSeptets;
-            var keep = Math.Max(0, texts[longest].Length - Math.Max(excess, 1) - 3);
-            texts[longest] = texts[longest][..keep].TrimEnd() + "...";
-            if (keep == 0)
-            {
-                texts[longest] = "";
-            }
-            body = Join();
+            return body;
         }
-        return body;
+        var bare = Capped(0);
+        if (Septets(bare) > MaxSeptets)
+        {
+            // The fixed parts alone are too long: cut the end (never happens with our parts' bounds).
+            return bare[..Math.Min(bare.Length, MaxSeptets / 2)];
+        }
+        // The longer the common length, the longer the body: the largest that fits, by bisection.
+        var (fits, tooLong) = (0, longest);
+        while (tooLong - fits > 1)
+        {
+            var cap = fits + ((tooLong - fits) / 2);
+            (fits, tooLong) = Septets(Capped(cap)) <= MaxSeptets ? (cap, tooLong) : (fits, cap);
+        }
+        return Capped(fits);
     }
+
+    /// <summary>At most <paramref name="cap"/> characters, "..." included; nothing when "..." alone would not fit.</summary>
+    private static string Cut(string text, int cap) => cap <= 3 ? "" : text[..(cap - 3)].TrimEnd() + "...";
 }

@@ -45,8 +45,10 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time) : IWebhook
                 : "the webhook host resolves to a loopback, private, link-local or reserved address");
         }
         SocketException? last = null;
-        foreach (var address in allowed)
+        foreach (var candidate in allowed)
         {
+            // An IPv4-mapped literal ([::ffff:a.b.c.d]) is dialled as the IPv4 address: an IPv6 socket is not dual-mode.
+            var address = candidate.IsIPv4MappedToIPv6 ? candidate.MapToIPv4() : candidate;
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
