@@ -92,7 +92,7 @@ stop_pid() {
   fi
 }
 
-# DESIGN.md §2: the official Service Bus extension when the feed serves it, else the compat build (said on the console).
+# README, "The Service Bus extension build mode": the official Service Bus extension when the feed serves it, else the compat build (said on the console).
 detect_servicebus_mode() {
   if dotnet restore "$REPO_ROOT/src/Permanence.Functions/Permanence.Functions.csproj" -p:ServiceBusExtension=official >/tmp/permanence-sb-restore.log 2>&1; then
     SERVICEBUS_MODE=official

@@ -68,7 +68,7 @@ else
 fi
 
 if [[ $SERVICEBUS_MODE == compat ]]; then
-  # DESIGN.md §2: a compat build must never be published.
+  # README, "The Service Bus extension build mode": a compat build must never be published.
   if dotnet publish src/Permanence.Functions -c Release -p:ServiceBusExtension=compat -o "$DATA_DIR/publish" -nologo -v:q >"$DATA_DIR/publish.log" 2>&1; then
     log "FAILED: publishing a compat build succeeded"; status=1
   elif grep -q "Refusing to publish" "$DATA_DIR/publish.log"; then

@@ -16,7 +16,7 @@ public abstract record AckTokenCheck
 }
 
 /// <summary>
-/// Acknowledgement tokens (README, "Acknowledgements"): <c>{messageId}~{contactId}~{expiry}~{mac}</c>, the mac an
+/// Acknowledgement tokens (docs/guides/routing.md, "Acknowledging"): <c>{messageId}~{contactId}~{expiry}~{mac}</c>, the mac an
 /// HMAC-SHA256 under the signing key truncated to 128 bits. Short enough for an SMS, and nothing to store.
 /// Also derives the 4-digit SMS reply code of a (message, contact), the same on every attempt.
 /// </summary>

@@ -37,7 +37,7 @@ public abstract record SmsReplyResult
 }
 
 /// <summary>
-/// Acknowledgements (README, "Acknowledgements"): by the signed link of an email or SMS (GET shows, POST
+/// Acknowledgements (docs/guides/routing.md, "Acknowledging"): by the signed link of an email or SMS (GET shows, POST
 /// acknowledges), or by an SMS reply carrying the 4-digit code. The first one stops the escalation.
 /// </summary>
 public sealed partial class AcknowledgementService(

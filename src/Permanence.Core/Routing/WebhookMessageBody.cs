@@ -5,7 +5,7 @@ using Permanence.Core.Messages;
 namespace Permanence.Core.Routing;
 
 /// <summary>
-/// The JSON a contact's webhook receives (README, "Webhooks"): the message as <c>GET /messages/{id}</c> shows it,
+/// The JSON a contact's webhook receives (docs/guides/webhooks.md): the message as <c>GET /messages/{id}</c> shows it,
 /// with <c>type</c>, the escalation step, and the ack link when the step asks for an acknowledgement.
 /// </summary>
 public sealed record WebhookMessageBody(

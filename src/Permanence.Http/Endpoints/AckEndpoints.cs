@@ -5,7 +5,7 @@ using Permanence.Core.Routing;
 namespace Permanence.Http.Endpoints;
 
 /// <summary>
-/// GET and POST /acks/{token} (README, "Acknowledgements"): the signed token is the credential. GET shows the
+/// GET and POST /acks/{token} (docs/guides/routing.md, "Acknowledging"): the signed token is the credential. GET shows the
 /// page and changes nothing (mail scanners and link previews fetch links); POST acknowledges.
 /// </summary>
 public sealed class AckEndpoints(AcknowledgementService acknowledgements)

@@ -7,7 +7,7 @@ using Permanence.Core.Routing;
 namespace Permanence.Http.Endpoints;
 
 /// <summary>
-/// The acknowledgement page (README, "Acknowledgements"): what is being acknowledged and one button that POSTs
+/// The acknowledgement page (docs/guides/routing.md, "Acknowledging"): what is being acknowledged and one button that POSTs
 /// to the same address. Self-contained: no script, no external asset.
 /// </summary>
 public static class AckPage

@@ -10,7 +10,7 @@ using Permanence.Infrastructure.Telephony;
 namespace Permanence.Http.Endpoints;
 
 /// <summary>
-/// POST /telephony/twilio/sms (README, "Acknowledgements"): Twilio's inbound-SMS webhook, signed like voice
+/// POST /telephony/twilio/sms (docs/guides/routing.md, "Acknowledging"): Twilio's inbound-SMS webhook, signed like voice
 /// callbacks. A reply "1234" or "OK 1234" acknowledges; the answer is TwiML, with a confirmation SMS when it did.
 /// </summary>
 public sealed class SmsEndpoints(

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Permanence.Infrastructure.Webhooks;
 
 /// <summary>
-/// Which addresses an outbound webhook may connect to (README, "Webhooks"): not loopback, private (RFC 1918,
+/// Which addresses an outbound webhook may connect to (docs/guides/webhooks.md): not loopback, private (RFC 1918,
 /// IPv6 unique-local), link-local (169.254.0.0/16 with the cloud metadata address, fe80::/10), CGNAT
 /// (100.64.0.0/10), unspecified, multicast or reserved — IPv4 or IPv6, IPv4 embedded in IPv6 included.
 /// </summary>

@@ -7,7 +7,7 @@ using Permanence.Core.Routing;
 namespace Permanence.Infrastructure.Webhooks;
 
 /// <summary>
-/// Outbound webhooks (README, "Webhooks"): POST of the message JSON signed per Standard Webhooks, 10 s timeout,
+/// Outbound webhooks (docs/guides/webhooks.md): POST of the message JSON signed per Standard Webhooks, 10 s timeout,
 /// redirects not followed, no proxy. Unless private networks are allowed, the address actually connected to is
 /// checked in the connect callback — after DNS, so a public name resolving to a private address is refused too.
 /// </summary>
