@@ -20,7 +20,15 @@ if (!generatingDocument)
 builder.Services.AddProblemDetails();
 builder.Services.AddPermanenceOpenApi();
 builder.Services.AddPermanenceTelemetry(builder.Configuration)
-    .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+    .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(options =>
+        // An acknowledgement link's token is a credential: traces keep the route, not the token.
+        options.EnrichWithHttpRequest = (activity, request) =>
+        {
+            if (request.Path.StartsWithSegments("/api/acks"))
+            {
+                activity.SetTag("url.path", "/api/acks/{token}");
+            }
+        }))
     .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
 
 var app = builder.Build();

@@ -105,4 +105,35 @@ public class ConfigurationValidatorTests
     {
         Assert.Equal(valid, Identifiers.IsValidClientId(id));
     }
+
+    [Fact]
+    public void Validate_EscalationAndNamesOutsideTheirBounds_AreEachNamed()
+    {
+        var json = Samples.AltheaJson();
+        json["name"] = "Cabinet\r\nBcc: x@evil.example";
+        json["contacts"]![0]!["name"] = "Accueil\n";
+        json["contacts"]![3]!["webhook"]!["url"] = "https://user:pass@crm.althea.example/hooks";
+        var steps = new JsonArray();
+        for (var i = 0; i < ConfigurationValidator.MaxSteps + 1; i++)
+        {
+            steps.Add(JsonNode.Parse("""{ "notify": ["accueil"], "channels": ["email"] }"""));
+        }
+        json["escalation"]!["standard"] = new JsonObject { ["steps"] = steps };
+        var notify = new JsonArray();
+        for (var i = 0; i < ConfigurationValidator.MaxNotifyPerStep + 1; i++)
+        {
+            notify.Add("accueil");
+        }
+        json["escalation"]!["important"] = new JsonObject { ["steps"] = new JsonArray(new JsonObject { ["notify"] = notify, ["channels"] = new JsonArray("email", "email") }) };
+
+        var errors = new ValidationErrors();
+        Assert.Null(ConfigurationValidator.Validate("althea", Samples.Parse(json), errors));
+        var fields = errors.ToDictionary();
+        Assert.Contains("name", fields.Keys);
+        Assert.Contains("contacts[0].name", fields.Keys);
+        Assert.Contains("contacts[3].webhook.url", fields.Keys);
+        Assert.Contains("escalation.standard.steps", fields.Keys);
+        Assert.Contains("escalation.important.steps[0].notify", fields.Keys);
+        Assert.Contains("escalation.important.steps[0].channels", fields.Keys);
+    }
 }

@@ -36,6 +36,11 @@ public static class ConfigurationValidator
         {
             errors.Add("name", "is required");
         }
+        else
+        {
+            // Names go into email headers and SMS: one line of bounded text.
+            Limits.CheckShortText(config.Name, MaxNameLength, "name", errors);
+        }
 
         var zone = config.TimeZone is null ? null : DateTimeZoneProviders.Tzdb.GetZoneOrNull(config.TimeZone);
         if (zone is null)
@@ -101,6 +106,11 @@ public static class ConfigurationValidator
         };
     }
 
+    /// <summary>Escalation bounds (docs/configuration.md): a policy's steps, and the contacts one step notifies.</summary>
+    public const int MaxSteps = 10;
+    public const int MaxNotifyPerStep = 20;
+    public const int MaxNameLength = 200;
+
     /// <summary>Numbers a client may list in one version (README, "Limits").</summary>
     public const int MaxNumbers = 200;
 
@@ -153,6 +163,7 @@ public static class ConfigurationValidator
             {
                 errors.Add($"{path}.id", "is used by another contact");
             }
+            Limits.CheckShortText(contact.Name, MaxNameLength, $"{path}.name", errors);
             if (contact.Email is not null && !IsEmail(contact.Email))
             {
                 errors.Add($"{path}.email", "is not a valid email address");
@@ -166,6 +177,14 @@ public static class ConfigurationValidator
                 if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
                 {
                     errors.Add($"{path}.webhook.url", "must be an absolute http(s) URL");
+                }
+                else if (url.UserInfo.Length > 0)
+                {
+                    errors.Add($"{path}.webhook.url", "must not carry a user name or password: authenticate receivers by the signature");
+                }
+                else if (webhook.Url!.Length > 2_000)
+                {
+                    errors.Add($"{path}.webhook.url", "must be at most 2000 characters");
                 }
                 if (!IsWebhookSecret(webhook.Secret))
                 {
@@ -475,6 +494,11 @@ public static class ConfigurationValidator
                 errors.Add($"{path}.steps", "must have at least one step");
                 return;
             }
+            if (steps.Count > MaxSteps)
+            {
+                errors.Add($"{path}.steps", $"must have at most {MaxSteps} steps");
+                return;
+            }
             for (var i = 0; i < steps.Count; i++)
             {
                 var step = steps[i];
@@ -482,6 +506,14 @@ public static class ConfigurationValidator
                 if (step?.Notify is not { Count: > 0 })
                 {
                     errors.Add($"{stepPath}.notify", "must list at least one contact id or $onCall");
+                }
+                else if (step.Notify.Count > MaxNotifyPerStep)
+                {
+                    errors.Add($"{stepPath}.notify", $"must list at most {MaxNotifyPerStep} contacts");
+                }
+                if (step?.Channels is { Count: > 0 } listed && listed.Distinct(StringComparer.Ordinal).Count() != listed.Count)
+                {
+                    errors.Add($"{stepPath}.channels", "must not list a channel twice");
                 }
                 foreach (var target in step?.Notify ?? [])
                 {

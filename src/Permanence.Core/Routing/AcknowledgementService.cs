@@ -34,6 +34,9 @@ public abstract record SmsReplyResult
 
     /// <summary>Not a reply code, or no pending message of this number has it.</summary>
     public sealed record NotRecognised : SmsReplyResult;
+
+    /// <summary>Several pending messages of this number have the code: none is acknowledged.</summary>
+    public sealed record Ambiguous(string Culture) : SmsReplyResult;
 }
 
 /// <summary>
@@ -80,9 +83,13 @@ public sealed partial class AcknowledgementService(
         return new AckLookup.Found(await ViewAsync(message.Id, cancellationToken) ?? found.View, found.ContactId);
     }
 
+    /// <summary>Wrong codes a number may reply in a day (UTC) before its replies are no longer read: 4 digits must not be guessable.</summary>
+    public const int MaxReplyFailuresPerDay = 10;
+
     /// <summary>
-    /// An inbound SMS from <paramref name="fromE164"/>: "1234" or "OK 1234" acknowledges the most recent pending
-    /// message sent to that number (within the link lifetime) whose code it is.
+    /// An inbound SMS from <paramref name="fromE164"/>: "1234" or "OK 1234" acknowledges the message sent to that
+    /// number within the link lifetime, not acknowledged yet, whose code it is. When two such messages share the
+    /// code, nothing is acknowledged (the wrong one could be): the reply asks for the link instead.
     /// </summary>
     public async Task<SmsReplyResult> AcknowledgeReplyAsync(string? fromE164, string? body, CancellationToken cancellationToken)
     {
@@ -93,23 +100,39 @@ public sealed partial class AcknowledgementService(
         }
         var code = match.Groups["code"].Value;
         var now = Now();
-        foreach (var sent in await acknowledgements.ListReplyCodesAsync(fromE164, now - AckTokens.Lifetime, cancellationToken))
+        var today = now.InUtc().Date;
+        if (await acknowledgements.CountReplyFailuresAsync(fromE164, today, cancellationToken) >= MaxReplyFailuresPerDay)
         {
-            if ((await acknowledgements.ListAsync(sent.MessageId, cancellationToken)).Count > 0)
-            {
-                continue; // no longer pending
-            }
-            if (sent.Code != code)
-            {
-                continue;
-            }
-            await acknowledgements.AddAsync(new Acknowledgement(sent.MessageId, sent.ClientId, sent.ContactId, AcknowledgementChannels.Sms, now), cancellationToken);
-            logger.LogInformation("Message {MessageId} of client {ClientId} acknowledged by contact {ContactId} (SMS reply)", sent.MessageId, sent.ClientId, sent.ContactId);
-            var history = await clients.GetHistoryAsync(sent.ClientId, cancellationToken);
-            return new SmsReplyResult.Acknowledged(sent.MessageId, sent.ClientId, NotificationTemplates.CultureOf(history?.Latest?.Configuration.Locale));
+            logger.LogWarning("Inbound SMS reply ignored: too many wrong codes from this number today");
+            return new SmsReplyResult.NotRecognised();
         }
-        return new SmsReplyResult.NotRecognised();
+        var pending = new List<SmsReplyCode>();
+        foreach (var sent in await acknowledgements.FindReplyCodesAsync(fromE164, code, now - AckTokens.Lifetime, cancellationToken))
+        {
+            if (pending.All(p => p.MessageId != sent.MessageId) && (await acknowledgements.ListAsync(sent.MessageId, cancellationToken)).Count == 0)
+            {
+                pending.Add(sent);
+            }
+        }
+        if (pending.Count == 0)
+        {
+            await acknowledgements.RecordReplyFailureAsync(fromE164, today, cancellationToken);
+            return new SmsReplyResult.NotRecognised();
+        }
+        var culture = await CultureOfAsync(pending[0].ClientId, cancellationToken);
+        if (pending.Count > 1)
+        {
+            logger.LogWarning("Inbound SMS reply matches {Count} pending messages: none acknowledged", pending.Count);
+            return new SmsReplyResult.Ambiguous(culture);
+        }
+        var chosen = pending[0];
+        await acknowledgements.AddAsync(new Acknowledgement(chosen.MessageId, chosen.ClientId, chosen.ContactId, AcknowledgementChannels.Sms, now), cancellationToken);
+        logger.LogInformation("Message {MessageId} of client {ClientId} acknowledged by contact {ContactId} (SMS reply)", chosen.MessageId, chosen.ClientId, chosen.ContactId);
+        return new SmsReplyResult.Acknowledged(chosen.MessageId, chosen.ClientId, culture);
     }
+
+    private async Task<string> CultureOfAsync(string clientId, CancellationToken cancellationToken) =>
+        NotificationTemplates.CultureOf((await clients.GetHistoryAsync(clientId, cancellationToken))?.Latest?.Configuration.Locale);
 
     private async Task<AckView?> ViewAsync(string messageId, CancellationToken cancellationToken)
     {

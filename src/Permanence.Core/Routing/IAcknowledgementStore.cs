@@ -12,6 +12,11 @@ public interface IAcknowledgementStore
 
     Task AddReplyCodeAsync(SmsReplyCode code, CancellationToken cancellationToken);
 
-    /// <summary>The codes sent to <paramref name="phone"/> since <paramref name="since"/>, most recent first.</summary>
-    Task<IReadOnlyList<SmsReplyCode>> ListReplyCodesAsync(string phone, Instant since, CancellationToken cancellationToken);
+    /// <summary>The messages sent to <paramref name="phone"/> since <paramref name="since"/> with reply code <paramref name="code"/>, most recent first (at most 20).</summary>
+    Task<IReadOnlyList<SmsReplyCode>> FindReplyCodesAsync(string phone, string code, Instant since, CancellationToken cancellationToken);
+
+    /// <summary>Wrong codes replied from <paramref name="phone"/> on <paramref name="day"/> (UTC), counted to stop guessing.</summary>
+    Task<int> CountReplyFailuresAsync(string phone, LocalDate day, CancellationToken cancellationToken);
+
+    Task RecordReplyFailureAsync(string phone, LocalDate day, CancellationToken cancellationToken);
 }

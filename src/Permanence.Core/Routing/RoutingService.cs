@@ -41,6 +41,9 @@ public sealed class RoutingService(
 
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(2);
 
+    /// <summary>A step this close to its time runs: clocks of instances differ by that much.</summary>
+    private static readonly Duration EarlyTolerance = Duration.FromSeconds(1);
+
     /// <summary>A bound on a step's chain of retry commands, whatever duplicates a queue makes.</summary>
     private const int MaxRetryCommands = 50;
 
@@ -89,6 +92,11 @@ public sealed class RoutingService(
         {
             return;
         }
+        if ((await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0)
+        {
+            // Someone has it: no retry of this step goes out any more, and the next step will be cancelled.
+            return;
+        }
 
         var attempts = await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
         var states = new List<TargetState>();
@@ -133,7 +141,7 @@ public sealed class RoutingService(
             return null;
         }
         var due = previous.StartedAt + Duration.FromTicks((long)(minutes * TimeSpan.TicksPerMinute));
-        if (due <= Now())
+        if (due <= Now() + EarlyTolerance)
         {
             return null;
         }
@@ -247,7 +255,9 @@ public sealed class RoutingService(
             case { IsFinished: true }:
                 return new TargetState(Finished: true, Sent: last.Status == DeliveryStatus.Sent, RetryAt: null);
             case { Status: DeliveryStatus.Sending } when now - last.CreatedAt < InFlightTimeout:
-                return new TargetState(Finished: false, Sent: false, RetryAt: null); // another consumer has it
+                // Another consumer has it, or had it and failed before recording the result: a command comes back
+                // once the intent is stale, so the target is never left waiting for nobody.
+                return new TargetState(Finished: false, Sent: false, RetryAt: last.CreatedAt + InFlightTimeout);
             case { Status: DeliveryStatus.Sending }:
                 // Its sender stopped between intent and result: whether it went out is unknown. Trying again may
                 // duplicate it (webhooks carry the same webhook-id, so receivers can tell); not trying may lose it.
@@ -355,9 +365,10 @@ public sealed class RoutingService(
     private async Task FallbackIfNobodyReachedAsync(Message message, ContractVersion version, int stepCount, CancellationToken cancellationToken)
     {
         var steps = await deliveries.ListStepsAsync(message.Id, cancellationToken);
-        if (Enumerable.Range(0, stepCount).Any(n => steps.All(s => s.Step != n)) || steps.Any(s => s.Status == StepStatus.Cancelled))
+        if (Enumerable.Range(0, stepCount).Any(n => steps.All(s => s.Step != n)) || steps.Any(s => s.Status == StepStatus.Cancelled) ||
+            (await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0)
         {
-            return; // a step has not run yet, or someone acknowledged
+            return; // a step has not run yet, or someone acknowledged (a webhook that timed out may still have arrived)
         }
         var attempts = await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
         var latest = attempts.Where(a => a.Step != FallbackStep)
@@ -425,8 +436,8 @@ public sealed class RoutingService(
             case Channels.Sms when PhoneNumberNormalizer.TryNormalize(contact.Phone, region) is { } e164:
                 return new Address(e164, e164);
             case Channels.Webhook when contact.Webhook is { Url: { } url, Secret: { } } && Uri.TryCreate(url, UriKind.Absolute, out var uri):
-                // The query may carry a receiver's token: never recorded.
-                return new Address(url, uri.GetLeftPart(UriPartial.Path));
+                // Paths and queries carry receivers' tokens (Slack, Teams): only the origin is recorded and shown.
+                return new Address(url, uri.GetLeftPart(UriPartial.Authority).Replace(uri.UserInfo + "@", "", StringComparison.Ordinal));
             default:
                 return null;
         }

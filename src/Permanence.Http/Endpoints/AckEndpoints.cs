@@ -27,7 +27,8 @@ public sealed class AckEndpoints(AcknowledgementService acknowledgements)
         }
         if (WantsHtml(request))
         {
-            return Html(request, StatusCodes.Status200OK, AckPage.Render(found.View, justAcknowledged: true));
+            // "Thank you" to the contact whose acknowledgement counts; "already acknowledged" to one who came second.
+            return Html(request, StatusCodes.Status200OK, AckPage.Render(found.View, justAcknowledged: found.View.Acknowledged?.ContactId == found.ContactId));
         }
         var first = found.View.Acknowledged!;
         SetHeaders(request);

@@ -51,6 +51,9 @@ public sealed class SmsEndpoints(
             SmsReplyResult.Acknowledged ack => ack.Culture.StartsWith("fr", StringComparison.Ordinal)
                 ? "Prise en charge enregistrée. Merci."
                 : "Acknowledgement recorded. Thank you.",
+            SmsReplyResult.Ambiguous ambiguous => ambiguous.Culture.StartsWith("fr", StringComparison.Ordinal)
+                ? "Plusieurs messages en attente ont ce code : merci d'utiliser le lien du message."
+                : "Several pending messages have this code: please use the link in the message.",
             _ => null,
         };
         if (result is SmsReplyResult.NotRecognised)

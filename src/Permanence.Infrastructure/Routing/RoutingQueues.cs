@@ -48,7 +48,12 @@ public sealed class ServiceBusRoutingQueue(ServiceBusSender sender, TimeProvider
         };
         if (delay > TimeSpan.Zero)
         {
-            message.ScheduledEnqueueTime = time.GetUtcNow() + delay;
+            // Whole seconds, and the time in the id: the same command scheduled for another time (a step put back
+            // for the rest of its delay, a next step due now and also at its deadline) is another message, while
+            // two consumers scheduling the same retry still collapse into one.
+            var due = DateTimeOffset.FromUnixTimeSeconds((long)Math.Ceiling((time.GetUtcNow() + delay).ToUnixTimeMilliseconds() / 1000d));
+            message.ScheduledEnqueueTime = due;
+            message.MessageId = $"{command.DeduplicationId}@{due.ToUnixTimeSeconds()}";
         }
         await sender.SendMessageAsync(message, cancellationToken);
     }

@@ -49,7 +49,8 @@ public sealed class TableAcknowledgementStore(Tables tables) : IAcknowledgementS
     {
         var table = await tables.GetAsync(StorageNames.SmsReplyCodesTable, cancellationToken);
         var newestFirst = (DateTimeOffset.MaxValue.UtcTicks - code.SentAt.ToDateTimeOffset().UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
-        await table.UpsertEntityAsync(new TableEntity(code.Phone, $"{newestFirst}-{code.MessageId}-{code.ContactId}")
+        // Keyed by code first: a reply reads only the rows of the code it carries.
+        await table.UpsertEntityAsync(new TableEntity(code.Phone, $"{CodePrefix(code.Code)}{newestFirst}-{code.MessageId}-{code.ContactId}")
         {
             ["ClientId"] = code.ClientId,
             ["SentAt"] = code.SentAt.ToDateTimeOffset(),
@@ -57,19 +58,57 @@ public sealed class TableAcknowledgementStore(Tables tables) : IAcknowledgementS
         }, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<SmsReplyCode>> ListReplyCodesAsync(string phone, Instant since, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SmsReplyCode>> FindReplyCodesAsync(string phone, string code, Instant since, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.SmsReplyCodesTable, cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {phone} and SentAt ge {since.ToDateTimeOffset()}");
+        var prefix = CodePrefix(code);
+        // Row keys of one code sort newest first; the prefix range ends just before the next character ('.' follows '-').
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {phone} and RowKey ge {prefix} and RowKey lt {prefix[..^1] + "."} and SentAt ge {since.ToDateTimeOffset()}");
         var result = new List<SmsReplyCode>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 100, cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 20, cancellationToken: cancellationToken))
         {
             result.Add(JsonSerializer.Deserialize<SmsReplyCode>(entity.GetString("Json"), StorageJson.Options)!);
-            if (result.Count >= 100)
+            if (result.Count >= 20)
             {
                 break;
             }
         }
         return result.OrderByDescending(c => c.SentAt).ToList();
     }
+
+    public async Task<int> CountReplyFailuresAsync(string phone, LocalDate day, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.SmsReplyCodesTable, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(phone, FailuresKey(day), cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetInt32("Count") ?? 0 : 0;
+    }
+
+    public async Task RecordReplyFailureAsync(string phone, LocalDate day, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.SmsReplyCodesTable, cancellationToken);
+        var key = FailuresKey(day);
+        // Read, add one, write under the ETag; a lost race costs one count, which only delays the lock by a guess.
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(phone, key, cancellationToken: cancellationToken);
+        try
+        {
+            if (row.HasValue)
+            {
+                row.Value!["Count"] = (row.Value.GetInt32("Count") ?? 0) + 1;
+                await table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, cancellationToken);
+            }
+            else
+            {
+                await table.AddEntityAsync(new TableEntity(phone, key) { ["Count"] = 1 }, cancellationToken);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            // counted by the concurrent reply instead
+        }
+    }
+
+    private static string CodePrefix(string code) => $"code-{code}-";
+
+    private static string FailuresKey(LocalDate day) => $"failures-{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}";
 }

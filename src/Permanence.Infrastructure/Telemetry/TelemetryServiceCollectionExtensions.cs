@@ -22,7 +22,16 @@ public static class TelemetryServiceCollectionExtensions
     {
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
-            .WithTracing(tracing => tracing.AddHttpClientInstrumentation())
+            .WithTracing(tracing => tracing.AddHttpClientInstrumentation(options =>
+                // Outbound URLs carry secrets in their paths and queries (webhook receivers' tokens, account ids):
+                // only the origin is traced.
+                options.EnrichWithHttpRequestMessage = (activity, request) =>
+                {
+                    if (request.RequestUri is { IsAbsoluteUri: true } uri)
+                    {
+                        activity.SetTag("url.full", uri.GetLeftPart(UriPartial.Authority));
+                    }
+                }))
             .WithMetrics(metrics => metrics.AddHttpClientInstrumentation());
         if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } connectionString)
         {

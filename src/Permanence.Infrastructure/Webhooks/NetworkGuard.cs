@@ -50,7 +50,9 @@ public static class NetworkGuard
         }
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b)
         {
-            return IsPublicV4(b[12..16]); // 64:ff9b::/96 NAT64
+            // 64:ff9b::/96, the well-known NAT64 prefix: judged by the IPv4 address it carries. Anything else under
+            // 64:ff9b::/32 (the local-use 64:ff9b:1::/48 places the IPv4 address elsewhere) is refused.
+            return b[4..12].All(x => x == 0) && IsPublicV4(b[12..16]);
         }
         if (b[0] == 0x20 && b[1] == 0x02)
         {

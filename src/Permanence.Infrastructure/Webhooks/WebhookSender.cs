@@ -75,6 +75,9 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time) : IWebhook
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
         {
             Content = new StringContent(webhook.Body, Encoding.UTF8, "application/json"),
+            // HTTP/1.1 exactly: HTTP/3 runs over QUIC, which never goes through the connect callback that guards addresses.
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         request.Headers.Add("webhook-id", headers.Id);
         request.Headers.Add("webhook-timestamp", headers.Timestamp);

@@ -28,7 +28,8 @@ public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fi
         await queue.EnqueueAsync(command, TimeSpan.FromMinutes(10), CancellationToken.None);
 
         var message = Assert.Single(sender.Messages);
-        Assert.Equal("msg-123:route:1:2", message.MessageId);
+        // A scheduled command's id carries its time: the same command for another time is another message.
+        Assert.Equal($"msg-123:route:1:2@{clock.GetUtcNow().AddMinutes(10).ToUnixTimeSeconds()}", message.MessageId);
         Assert.Equal("application/json", message.ContentType);
         Assert.Equal(clock.GetUtcNow().AddMinutes(10), message.ScheduledEnqueueTime);
         var body = JsonNode.Parse(message.Body.ToString())!.AsObject();
@@ -93,8 +94,10 @@ public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fi
         var first = Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:0:0");
         await functions.Route(Received(first), CancellationToken.None);
 
-        var scheduled = Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:1:0");
-        Assert.Equal(clock.GetUtcNow().AddMinutes(10), scheduled.ScheduledEnqueueTime);
+        var due = clock.GetUtcNow().AddMinutes(10);
+        var scheduled = Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId.StartsWith($"{id}:route:1:", StringComparison.Ordinal));
+        Assert.Equal($"{id}:route:1:0@{due.ToUnixTimeSeconds()}", scheduled.MessageId);
+        Assert.Equal(due, scheduled.ScheduledEnqueueTime);
         var body = scheduled.Body.ToString();
         Assert.Equal(new RoutingCommand(RoutingCommand.Route, clientId, id, 1, 0), RoutingCommand.FromJson(body));
         foreach (var personal in new[] { "Durand", "612345678", "douleur", "martin", "althea.example" })
@@ -107,7 +110,7 @@ public sealed class ServiceBusAdapterTests(HostFixture<FunctionsHost.Factory> fi
 
         // Redelivered (a lost lock): nothing is sent again and nothing new is scheduled.
         await functions.Route(Received(first), CancellationToken.None);
-        Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId == $"{id}:route:1:0");
+        Assert.Single(host.ServiceBusSender.Messages, m => m.MessageId.StartsWith($"{id}:route:1:", StringComparison.Ordinal));
         Assert.Equal(2, (await (await http.SendAsync(Api.Request(HttpMethod.Get, $"/api/messages/{id}", TestKeys.Operator))).JsonAsync())["deliveries"]!.AsArray().Count);
 
         // When the scheduled message arrives ten minutes later, step 1 runs.

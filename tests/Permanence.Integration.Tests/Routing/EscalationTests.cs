@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Permanence.Core.Routing;
@@ -232,7 +233,7 @@ public sealed partial class EscalationTests
             .ThenBy(d => d.Channel == "sms" ? 0 : 1)
             .ToList();
 
-    private static async Task<string> ReplyAsync(RoutingWorld world, string from, string body)
+    internal static async Task<string> ReplyAsync(RoutingWorld world, string from, string body)
     {
         var form = new Dictionary<string, string> { ["From"] = from, ["To"] = "+33757000000", ["Body"] = body, ["MessageSid"] = "SM" + Guid.NewGuid().ToString("N") };
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/telephony/twilio/sms") { Content = new FormUrlEncodedContent(form) };
@@ -248,4 +249,72 @@ public sealed partial class EscalationTests
 
     [GeneratedRegex(@"répondre ([0-9]{4})")]
     private static partial Regex ReplyCode();
+}
+
+/// <summary>Robustness of routing after review: interrupted sends, SMS reply guessing and ambiguity.</summary>
+public sealed class RoutingRobustnessTests
+{
+    [Fact]
+    public async Task IntentLeftInFlight_IsRetriedOnceItIsStale_NotLeftWaitingForever()
+    {
+        await using var world = new RoutingWorld(RoutingWorld.TuesdayEveningParis.AddDays(126));
+        var clientId = await world.PutClientAsync(RoutingWorld.Althea());
+        var id = await world.PostMessageAsync(clientId, "rdv");
+        // A consumer wrote its intent, then failed before recording the result (its command comes back at once).
+        var store = world.Services.GetRequiredService<IDeliveryStore>();
+        var now = NodaTime.Instant.FromDateTimeOffset(world.Time.GetUtcNow());
+        Assert.True(await store.TryAddAttemptAsync(new DeliveryAttempt
+        {
+            MessageId = id, ClientId = clientId, Step = 0, ContactId = "accueil", Channel = "email", Attempt = 0,
+            Status = DeliveryStatus.Sending, CreatedAt = now,
+        }, CancellationToken.None));
+        await world.AddStepAsync(id, clientId, now);
+
+        await world.PumpAsync();
+        Assert.Contains(world.Queue.History, h => h.Command is { Step: 0, Attempt: 1 } && h.Delay == TimeSpan.FromMinutes(2));
+        await world.AdvanceAsync(TimeSpan.FromMinutes(2));
+
+        var attempts = (await world.GetMessageAsync(id))["deliveries"]!.AsArray();
+        Assert.Equal(["failed", "sent"], attempts.Select(a => (string)a!["status"]!));
+        Assert.StartsWith("interrupted", (string?)attempts[0]!["error"], StringComparison.Ordinal);
+        Assert.Single(await world.OutboxAsync(clientId, id));
+    }
+
+    [Fact]
+    public async Task SmsReply_MatchingTwoPendingMessages_AcknowledgesNeither()
+    {
+        await using var world = new RoutingWorld(RoutingWorld.TuesdayEveningParis.AddDays(133));
+        var clientId = await world.PutClientAsync(RoutingWorld.Althea());
+        var first = await world.PostMessageAsync(clientId, "urgence");
+        var second = await world.PostMessageAsync(clientId, "urgence");
+        var codes = world.Services.GetRequiredService<IAcknowledgementStore>();
+        var now = NodaTime.Instant.FromDateTimeOffset(world.Time.GetUtcNow());
+        await codes.AddReplyCodeAsync(new SmsReplyCode("+33611111111", first, clientId, "dr-martin", "4321", now), CancellationToken.None);
+        await codes.AddReplyCodeAsync(new SmsReplyCode("+33611111111", second, clientId, "dr-martin", "4321", now), CancellationToken.None);
+
+        var twiml = await EscalationTests.ReplyAsync(world, "+33611111111", "4321");
+        Assert.Contains("Plusieurs messages en attente ont ce code", twiml, StringComparison.Ordinal);
+        Assert.Empty((await world.GetMessageAsync(first))["acknowledgements"]!.AsArray());
+        Assert.Empty((await world.GetMessageAsync(second))["acknowledgements"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task SmsReply_AfterTenWrongCodesInADay_IsNoLongerRead()
+    {
+        await using var world = new RoutingWorld(RoutingWorld.TuesdayEveningParis.AddDays(140));
+        var clientId = await world.PutClientAsync(RoutingWorld.Althea());
+        var id = await world.PostMessageAsync(clientId, "urgence");
+        await world.PumpAsync();
+        var code = Regex.Match((await world.OutboxAsync(clientId, id))["0.dr-martin.sms.txt"], "répondre ([0-9]{4})").Groups[1].Value;
+        var wrong = code == "0000" ? "1111" : "0000";
+        for (var i = 0; i < AcknowledgementService.MaxReplyFailuresPerDay; i++)
+        {
+            await EscalationTests.ReplyAsync(world, "+33612345678", wrong);
+        }
+        Assert.DoesNotContain("<Message>", await EscalationTests.ReplyAsync(world, "+33612345678", code), StringComparison.Ordinal);
+        Assert.Empty((await world.GetMessageAsync(id))["acknowledgements"]!.AsArray());
+        // The next day (UTC) the number's replies are read again.
+        world.Time.Advance(TimeSpan.FromHours(6));
+        Assert.Contains("<Message>", await EscalationTests.ReplyAsync(world, "+33612345678", code), StringComparison.Ordinal);
+    }
 }

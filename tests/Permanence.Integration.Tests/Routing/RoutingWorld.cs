@@ -132,6 +132,18 @@ public sealed class RoutingWorld : IAsyncDisposable
         await PumpAsync();
     }
 
+    /// <summary>Records step 0 of a message as started now, as a consumer that then stopped would have left it.</summary>
+    public async Task AddStepAsync(string messageId, string clientId, NodaTime.Instant at) =>
+        await _host.Services.GetRequiredService<IDeliveryStore>().AddStepAsync(new StepRecord
+        {
+            MessageId = messageId,
+            ClientId = clientId,
+            Step = 0,
+            Status = StepStatus.Ran,
+            Contacts = ["accueil"],
+            StartedAt = at,
+        }, CancellationToken.None);
+
     public async Task<string> PutClientAsync(JsonObject configuration, string? clientId = null)
     {
         clientId ??= TestEnvironment.NewClientId();

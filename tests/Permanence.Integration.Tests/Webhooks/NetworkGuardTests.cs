@@ -10,6 +10,8 @@ namespace Permanence.Integration.Tests.Webhooks;
 public sealed class NetworkGuardTests
 {
     [Theory]
+    [InlineData("64:ff9b:1:a9fe:a9:fe00:808:808")] // local-use NAT64 (64:ff9b:1::/48): the IPv4 address is not where /96 puts it
+    [InlineData("64:ff9b::1:a00:1")] // under 64:ff9b::/32 but not the /96 form
     [InlineData("127.0.0.1")] // loopback
     [InlineData("127.255.255.254")]
     [InlineData("10.1.2.3")] // RFC 1918
