@@ -5,8 +5,8 @@ public interface IDeliveryStore
 {
     Task<StepRecord?> GetStepAsync(string messageId, int step, CancellationToken cancellationToken);
 
-    /// <summary>Writes the step if no one did; returns the stored step (this one, or the one written first).</summary>
-    Task<StepRecord> AddStepAsync(StepRecord step, CancellationToken cancellationToken);
+    /// <summary>Writes the step if no one did; returns the stored step (this one, or the one written first) and whether this call wrote it.</summary>
+    Task<(StepRecord Step, bool Added)> AddStepAsync(StepRecord step, CancellationToken cancellationToken);
 
     Task MarkNextScheduledAsync(StepRecord step, CancellationToken cancellationToken);
 

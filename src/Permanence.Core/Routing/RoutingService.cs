@@ -87,7 +87,11 @@ public sealed class RoutingService(
             await EnqueueAsync(message, command.Step, command.Attempt, wait, cancellationToken);
             return;
         }
-        step ??= await StartStepAsync(message, version, stepConfig, command.Step, cancellationToken);
+        var added = false;
+        if (step is null)
+        {
+            (step, added) = await StartStepAsync(message, version, stepConfig, command.Step, cancellationToken);
+        }
         if (step.Status == StepStatus.Cancelled)
         {
             return;
@@ -98,10 +102,11 @@ public sealed class RoutingService(
             return;
         }
 
-        var attempts = await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
         var states = new List<TargetState>();
         if (step.Status == StepStatus.Ran)
         {
+            // A step this command has just written has no attempts to read: an attempt is written only after its step.
+            IReadOnlyList<DeliveryAttempt> attempts = added ? [] : await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
             var work = new List<Task<TargetState>>();
             foreach (var contactId in step.Contacts)
             {
@@ -122,7 +127,8 @@ public sealed class RoutingService(
             await EnqueueAsync(message, command.Step, command.Attempt + 1, Later(retries.Min()), cancellationToken);
         }
         await ScheduleNextStepAsync(message, step, stepConfig, steps.Count, finished, anySent, cancellationToken);
-        if (finished)
+        // A step that reached someone rules the fallback out: its two history queries are skipped on the common path.
+        if (finished && !anySent)
         {
             await FallbackIfNobodyReachedAsync(message, version, steps.Count, cancellationToken);
         }
@@ -167,7 +173,8 @@ public sealed class RoutingService(
         return policy?.Steps?.Where(s => s is not null).ToList() ?? [];
     }
 
-    private async Task<StepRecord> StartStepAsync(Message message, ContractVersion version, EscalationStep stepConfig, int stepNumber, CancellationToken cancellationToken)
+    /// <summary>The step as stored, and whether this call wrote it.</summary>
+    private async Task<(StepRecord Step, bool Added)> StartStepAsync(Message message, ContractVersion version, EscalationStep stepConfig, int stepNumber, CancellationToken cancellationToken)
     {
         var now = Now();
         if (stepNumber > 0 && (await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0)

@@ -33,18 +33,18 @@ public sealed class TableDeliveryStore(Tables tables) : IDeliveryStore
         return entity.HasValue ? ReadStep(entity.Value!) : null;
     }
 
-    public async Task<StepRecord> AddStepAsync(StepRecord step, CancellationToken cancellationToken)
+    public async Task<(StepRecord Step, bool Added)> AddStepAsync(StepRecord step, CancellationToken cancellationToken)
     {
         var table = await TableAsync(cancellationToken);
         try
         {
             await table.AddEntityAsync(ToEntity(step), cancellationToken);
-            return step;
+            return (step, true);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return await GetStepAsync(step.MessageId, step.Step, cancellationToken)
-                ?? throw new InvalidOperationException("A step reported as existing could not be read.");
+            return (await GetStepAsync(step.MessageId, step.Step, cancellationToken)
+                ?? throw new InvalidOperationException("A step reported as existing could not be read."), false);
         }
     }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Routing benchmark: its own Azurite (in memory) and Permanence.Standalone (Release, Kestrel on a free loopback
+# port, routing worker on), then bench/Permanence.Bench.Routing, whose webhook receiver listens on 127.0.0.1.
+# Extra arguments go to the benchmark (--messages 1000 --concurrency 16 --rounds 3 --timeout 60 by default).
+# Stops everything it started.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "$REPO_ROOT"
+ensure_prerequisites
+ensure_azurite
+
+DATA_DIR="$(mktemp -d -t permanence-bench-XXXXXX)"
+AZURITE_PID=""; APP_PID=""
+cleanup() { stop_pid "$APP_PID"; stop_pid "$AZURITE_PID"; rm -rf "$DATA_DIR"; }
+trap cleanup EXIT INT TERM
+
+BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port); PORT=$(free_port)
+start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
+STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
+
+dotnet build src/Permanence.Standalone -c Release -nologo -v:q >&2
+dotnet build bench/Permanence.Bench.Routing -c Release -nologo -v:q >&2
+# The webhook receiver is on loopback: private networks allowed (the development settings say so too).
+ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning Logging__LogLevel__Permanence=Warning \
+Permanence__Storage__ConnectionString="$STORAGE" Permanence__PublicBaseUrl="http://127.0.0.1:$PORT" \
+Permanence__Webhooks__AllowPrivateNetworks=true \
+  dotnet src/Permanence.Standalone/bin/Release/net10.0/Permanence.Standalone.dll --urls "http://127.0.0.1:$PORT" \
+  --contentRoot "$REPO_ROOT/src/Permanence.Standalone/bin/Release/net10.0" >"$DATA_DIR/standalone.log" 2>&1 &
+APP_PID=$!
+for i in $(seq 1 120); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  if ! kill -0 "$APP_PID" 2>/dev/null || [[ $i -eq 120 ]]; then log "the standalone host did not start:"; cat "$DATA_DIR/standalone.log" >&2; exit 1; fi
+  sleep 0.5
+done
+
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+app_cpu_before=$(cpu_seconds "$APP_PID"); azurite_cpu_before=$(cpu_seconds "$AZURITE_PID")
+status=0
+dotnet bench/Permanence.Bench.Routing/bin/Release/net10.0/Permanence.Bench.Routing.dll \
+  --base-url "http://127.0.0.1:$PORT" --storage "$STORAGE" "$@" || status=$?
+echo "CPU seconds during the run: Permanence.Standalone $(awk -v a="$app_cpu_before" -v b="$(cpu_seconds "$APP_PID")" 'BEGIN {print b - a}'), Azurite $(awk -v a="$azurite_cpu_before" -v b="$(cpu_seconds "$AZURITE_PID")" 'BEGIN {print b - a}')"
+if [[ $status -ne 0 ]]; then
+  log "the benchmark exited with $status; warnings of the host:"; tail -n 20 "$DATA_DIR/standalone.log" >&2
+fi
+exit "$status"
