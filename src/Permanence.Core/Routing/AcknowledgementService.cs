@@ -93,7 +93,8 @@ public sealed partial class AcknowledgementService(
     /// </summary>
     public async Task<SmsReplyResult> AcknowledgeReplyAsync(string? fromE164, string? body, CancellationToken cancellationToken)
     {
-        var match = ReplyPattern().Match(body ?? "");
+        // Trimmed first: whitespace runs on both sides of an optional '.' or '!' made the pattern backtrack quadratically.
+        var match = ReplyPattern().Match((body ?? "").Trim());
         if (!match.Success || fromE164 is null || !PhoneNumberNormalizer.LooksLikeE164(fromE164))
         {
             return new SmsReplyResult.NotRecognised();
@@ -162,6 +163,6 @@ public sealed partial class AcknowledgementService(
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());
 
-    [GeneratedRegex(@"^\s*(?:ok\s*)?(?<code>[0-9]{4})\s*[.!]?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"^(?:ok\s*)?(?<code>[0-9]{4})\s*[.!]?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex ReplyPattern();
 }

@@ -48,9 +48,9 @@ public sealed class AckEndpoints(AcknowledgementService acknowledgements)
             : Problems.NotFound("No such acknowledgement link.");
     }
 
-    /// <summary>A browser (the link in an email or SMS) gets pages; API clients get JSON.</summary>
+    /// <summary>A browser (the link in an email or SMS) gets pages; API clients get JSON, also when they refuse text/html with q=0.</summary>
     private static bool WantsHtml(HttpRequest request) =>
-        request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase) && (a.Quality ?? 1) > 0);
 
     private static void SetHeaders(HttpRequest request)
     {

@@ -22,6 +22,8 @@ public enum FieldKind
     Token,
     Array,
     Object,
+    SmsFrom,
+    SmsBody,
 }
 
 /// <summary>A member of a route's valid body that mutations aim at; <see cref="Weight"/> says how often.</summary>
@@ -98,6 +100,28 @@ public static class FuzzGenerators
         "123456789012345678901234567890", "٠٦١٢٣٤٥٦٧٨", "+33 (0)1 87 00 00 00", "tel:" + world.ClientNumber, world.ClientNumber + "\n", "📞",
         world.ClientNumber.Replace("+33", "0033", StringComparison.Ordinal), world.PutNumbers[1]);
 
+    /// <summary>Senders of an inbound SMS: the number the run's reply codes went to, near misses, and numbers no code went to.</summary>
+    private static Gen<FuzzValue> SmsFroms(FuzzWorld world) => Gen.Frequency(
+        (3, Strings("sms sender", world.SmsPhone, world.SmsPhone[1..], "00" + world.SmsPhone[1..], world.SmsPhone + "\n", " " + world.SmsPhone,
+            world.SmsPhone + "' or PartitionKey ne '", "+33 1 87 " + world.SmsPhone[6..], "+" + world.SmsPhone, "+0187000000", world.SmsPhone + "0000",
+            "anonymous", "", " ", "+", "😀", world.FreeNumber)),
+        (1, Phones(world)));
+
+    /// <summary>
+    /// Texts of an inbound SMS: the run's reply codes in the forms docs/openapi.json gives ("1234", "OK 1234") and near
+    /// misses, lookalike digits, and long runs of whitespace around a code (the reply pattern's backtracking).
+    /// </summary>
+    private static Gen<FuzzValue> SmsBodies(FuzzWorld world) => Gen.Frequency(
+        (4, Strings("sms text", $"OK {world.SmsReplyCodes[0]}", world.SmsReplyCodes[1], $"ok{world.SmsReplyCodes[0]}", $"Ok {world.SmsReplyCodes[1]} !",
+            $"{world.SmsReplyCodes[0]}\r\n", $"OK\u00A0{world.SmsReplyCodes[1]}", $"OK OK {world.SmsReplyCodes[0]}", $"{world.SmsReplyCodes[0]}0",
+            world.SmsReplyCodes[0][..3], $"\u0000{world.SmsReplyCodes[1]}", $"{world.SmsReplyCodes[1]}\u0000", "1234", "OK 1234", "0000", "9999.",
+            "１２３４", "٠١٢٣", "OK 12 34", "OK", "ok ok", "", " ", "\n", "STOP", "Oui, je m'en occupe ✓", "<Response><Hangup/></Response>", "]]>&amp;")),
+        (1, Gen.OneOf(1_000, 20_000, 60_000).SelectMany(n => Gen.OneOf(
+            FuzzValue.Text(world.SmsReplyCodes[0] + new string(' ', n) + "x", $"code, {n} spaces, x"),
+            FuzzValue.Text(world.SmsReplyCodes[0] + new string('\t', n) + "!" + new string('\t', n) + "x", $"code, {n} tabs, !, {n} tabs, x"),
+            FuzzValue.Text(new string(' ', n) + "OK" + new string(' ', n) + "123x", $"{n} spaces, OK, {n} spaces, 123x"),
+            FuzzValue.Text("OK " + world.SmsReplyCodes[1] + new string('\n', n), $"OK code then {n} line breaks")))));
+
     private static Gen<FuzzValue> ClientIds(FuzzWorld world) => Strings("client id", world.Client, world.OtherClient, world.PutClients[0],
         $"fz{world.Run}-nobody", "UPPER", "", new string('a', 64), new string('a', 65), "a--b", "-a", "a-", "é", world.Client + "\n", "a b", "*");
 
@@ -138,6 +162,8 @@ public static class FuzzGenerators
         FieldKind.Token => Tokens,
         FieldKind.Array => Arrays,
         FieldKind.Object => Objects,
+        FieldKind.SmsFrom => SmsFroms(world),
+        FieldKind.SmsBody => SmsBodies(world),
         _ => throw new InvalidOperationException(),
     };
 
@@ -182,6 +208,11 @@ public static class FuzzGenerators
             new("data.number.digits", FieldKind.Phone, 4), new("data.number", FieldKind.Object, 1), new("data.user.id", FieldKind.Id, 2),
             new("data.missed_call_reason", FieldKind.Enum, 2, "short_abandoned", "abandoned_in_ivr", "agents_did_not_answer", "no_available_agent"),
             new("data.voicemail", FieldKind.Url, 1),
+        ],
+        FuzzRoute.TwilioSms =>
+        [
+            new("From", FieldKind.SmsFrom, 6), new("Body", FieldKind.SmsBody, 10), new("To", FieldKind.Phone, 2), new("MessageSid", FieldKind.Id, 2),
+            new("AccountSid", FieldKind.Id, 1), new("NumMedia", FieldKind.Text, 1), new("SmsStatus", FieldKind.Enum, 1, "received", "delivered", "failed"),
         ],
         FuzzRoute.PostCalls =>
         [
@@ -255,7 +286,7 @@ public static class FuzzGenerators
         var auth = route.UsesApiKey()
             ? Gen.Frequency((74, Gen.Const(AuthChoice.Valid)), (12, Gen.Const(AuthChoice.ValidOtherKey)), (14, Gen.OneOf(WrongAuth)))
             : Gen.Frequency((90, Gen.Const(AuthChoice.Valid)), (10, Gen.OneOf(Enum.GetValues<AuthChoice>())));
-        var webhook = route is FuzzRoute.Twilio or FuzzRoute.Aircall
+        var webhook = route is FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.TwilioSms
             ? Gen.Frequency((86, Gen.Const(WebhookAuth.Valid)), (14, Gen.OneOf(WebhookAuth.Missing, WebhookAuth.Forged, WebhookAuth.SignedForAnotherUrl, WebhookAuth.Garbage)))
             : Gen.Const(WebhookAuth.Valid);
         var contentType = route.HasBody()
@@ -283,7 +314,7 @@ public static class FuzzGenerators
         var cases = pathMutations.SelectMany(paths => (route.HasBody() ? paths.Count > 0 ? withPath : mutationCount : Gen.Const(0))
             .SelectMany(n => mutation.Array[n]).Select(muts => (paths, (IReadOnlyList<Mutation>)muts)));
 
-        return Gen.Select(Gen.Int[0, 63], Gen.Int[0, 63], auth, webhook, contentType, encoding, batch, idempotency, query, cases,
+        var generated = Gen.Select(Gen.Int[0, 63], Gen.Int[0, 63], auth, webhook, contentType, encoding, batch, idempotency, query, cases,
             (pool, variant, a, w, ct, enc, b, idem, q, pm) => new FuzzCase
             {
                 Route = route,
@@ -299,5 +330,20 @@ public static class FuzzGenerators
                 PathMutations = pm.paths,
                 Mutations = pm.Item2,
             });
+        // Drawn after the rest, and only for acknowledgement links: the other routes' cases are the same for a seed as before.
+        return route.IsAck()
+            ? generated.Select(Gen.Frequency((40, Gen.Const((string?)null)), (60, Gen.OneOf(Accepts).Select(a => (string?)a))), (c, accept) => c with { Accept = accept })
+            : generated;
     }
+
+    /// <summary>
+    /// Accept headers of a link opened in a browser (text/html: pages, errors included), of API clients (JSON and
+    /// problems), of mail scanners and link previews, and explicit refusals of HTML (q=0).
+    /// </summary>
+    private static readonly string[] Accepts =
+    [
+        "text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "TEXT/HTML", "application/json", "application/problem+json",
+        "*/*", "text/*", "application/xhtml+xml", "image/avif,image/webp,*/*", "text/plain", "", "text/html;q=0", "application/json, text/html;q=0",
+        "application/json;q=0.9, text/html;q=0.1", "text/html; charset=utf-8", "x" + new string(',', 2_000),
+    ];
 }

@@ -16,6 +16,9 @@ public enum FuzzRoute
     PostMessage,
     GetMessage,
     HealthLive,
+    GetAck,
+    PostAck,
+    TwilioSms,
 }
 
 public static class FuzzRoutes
@@ -32,6 +35,9 @@ public static class FuzzRoutes
         (FuzzRoute.PostMessage, "POST", "messages"),
         (FuzzRoute.GetMessage, "GET", "messages/{id}"),
         (FuzzRoute.HealthLive, "GET", "health/live"),
+        (FuzzRoute.GetAck, "GET", "acks/{token}"),
+        (FuzzRoute.PostAck, "POST", "acks/{token}"),
+        (FuzzRoute.TwilioSms, "POST", "telephony/twilio/sms"),
     ];
 
     public static string Method(this FuzzRoute route) => All.Single(r => r.Route == route).Method;
@@ -40,9 +46,17 @@ public static class FuzzRoutes
 
     public static string Describe(this FuzzRoute route) => $"{route.Method()} /api/{route.Template()}";
 
-    public static bool UsesApiKey(this FuzzRoute route) => route is not (FuzzRoute.Health or FuzzRoute.HealthLive or FuzzRoute.Twilio or FuzzRoute.Aircall);
+    public static bool UsesApiKey(this FuzzRoute route) =>
+        route is not (FuzzRoute.Health or FuzzRoute.HealthLive or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.GetAck or FuzzRoute.PostAck or FuzzRoute.TwilioSms);
 
-    public static bool HasBody(this FuzzRoute route) => route is FuzzRoute.PutClient or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls or FuzzRoute.PostMessage;
+    public static bool HasBody(this FuzzRoute route) =>
+        route is FuzzRoute.PutClient or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls or FuzzRoute.PostMessage or FuzzRoute.TwilioSms;
+
+    /// <summary>The routes of an acknowledgement link: the signed token in the path is the credential; browsers get pages.</summary>
+    public static bool IsAck(this FuzzRoute route) => route is FuzzRoute.GetAck or FuzzRoute.PostAck;
+
+    /// <summary>Twilio's form-encoded webhooks, signed with X-Twilio-Signature over PublicBaseUrl + path + query.</summary>
+    public static bool IsTwilioForm(this FuzzRoute route) => route is FuzzRoute.Twilio or FuzzRoute.TwilioSms;
 }
 
 /// <summary>A generated value: JSON null, a string, a number, a boolean, or a raw JSON fragment.</summary>
@@ -264,6 +278,9 @@ public sealed record FuzzCase
 
     public string? Query { get; init; }
 
+    /// <summary>Acknowledgement links: the Accept header value (a browser's asks for text/html), or null for none.</summary>
+    public string? Accept { get; init; }
+
     /// <summary>Shrinking: the call ids of the request are new ones, so it does not depend on what earlier requests stored.</summary>
     public bool FreshIds { get; init; }
 
@@ -272,7 +289,7 @@ public sealed record FuzzCase
 
     public int Weight => Mutations.Count + PathMutations.Count + (Auth == AuthChoice.Valid ? 0 : 1) + (Webhook == WebhookAuth.Valid ? 0 : 1) +
         (ContentType == ContentTypeChoice.Right ? 0 : 1) + (Encoding == BodyEncoding.Utf8 ? 0 : 1) + (Batch == 0 ? 0 : 1) +
-        (IdempotencyKey is null ? 0 : 1) + (Query is null ? 0 : 1);
+        (IdempotencyKey is null ? 0 : 1) + (Query is null ? 0 : 1) + (Accept is null ? 0 : 1);
 
     public override string ToString()
     {
@@ -304,6 +321,10 @@ public sealed record FuzzCase
         if (Query is not null)
         {
             parts.Add($"query '{FuzzText.Visible(Query, 80)}'");
+        }
+        if (Accept is not null)
+        {
+            parts.Add($"Accept '{FuzzText.Visible(Accept, 80)}'");
         }
         if (FreshIds)
         {
@@ -360,6 +381,10 @@ public sealed record FuzzCase
         if (Query is not null)
         {
             yield return this with { Query = null };
+        }
+        if (Accept is not null)
+        {
+            yield return this with { Accept = null };
         }
         for (var i = 0; i < Mutations.Count; i++)
         {

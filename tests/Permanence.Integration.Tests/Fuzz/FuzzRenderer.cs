@@ -26,12 +26,16 @@ public sealed class FuzzRenderer(FuzzWorld world)
         {
             headers.Add(("Idempotency-Key", c.IdempotencyKey));
         }
+        if (c.Accept is not null)
+        {
+            headers.Add(("Accept", c.Accept));
+        }
         if (!c.Route.HasBody())
         {
             return new FuzzRequest(c.Route.Method(), pathAndQuery, headers, null, null);
         }
 
-        var body = c.Route == FuzzRoute.Twilio ? FormBody(c) : JsonBody(c);
+        var body = c.Route.IsTwilioForm() ? FormBody(c) : JsonBody(c);
         body = c.Encoding switch
         {
             BodyEncoding.Utf8 => body,
@@ -41,7 +45,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
             BodyEncoding.Empty => [],
             _ => throw new InvalidOperationException(),
         };
-        if (c.Route == FuzzRoute.Twilio)
+        if (c.Route.IsTwilioForm())
         {
             var signature = TwilioSignature(c, pathAndQuery, body);
             if (signature is not null)
@@ -68,6 +72,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
                 _ => ["aircall", (world.AircallIds[0] - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)],
             },
             FuzzRoute.GetMessage => [(c.Pool % 4) switch { 0 => world.MessageIds[0], 1 => world.MessageIds[1], 2 => "msg-" + new string('0', 32), _ => "msg-unknown" }],
+            FuzzRoute.GetAck or FuzzRoute.PostAck => [world.AckTokenPool[c.Pool % world.AckTokenPool.Count]],
             _ => [],
         };
         var escaped = parameters.Select(Uri.EscapeDataString).ToArray();
@@ -124,7 +129,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
 
     private static string? ContentType(FuzzCase c)
     {
-        var right = c.Route == FuzzRoute.Twilio ? "application/x-www-form-urlencoded" : "application/json";
+        var right = c.Route.IsTwilioForm() ? "application/x-www-form-urlencoded" : "application/json";
         return c.ContentType switch
         {
             ContentTypeChoice.Right => right,
@@ -245,8 +250,8 @@ public sealed class FuzzRenderer(FuzzWorld world)
 
     private byte[] FormBody(FuzzCase c)
     {
-        var form = world.TwilioForm(c.Pool, c.Variant);
-        if (c.FreshIds)
+        var form = c.Route == FuzzRoute.TwilioSms ? world.SmsForm(c.Pool, c.Variant) : world.TwilioForm(c.Pool, c.Variant);
+        if (c.FreshIds && c.Route == FuzzRoute.Twilio)
         {
             SetForm(form, "CallSid", $"CA{world.Run}f{world.NextFresh():D23}");
         }

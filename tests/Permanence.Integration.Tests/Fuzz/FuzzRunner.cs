@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
@@ -9,7 +10,7 @@ namespace Permanence.Integration.Tests.Fuzz;
 /// <summary>How the fuzz run is sized and seeded; each can be overridden from the environment.</summary>
 public static class FuzzSettings
 {
-    /// <summary>Generated cases per route and host. Nine routes on two hosts: keep the whole suite within about two minutes.</summary>
+    /// <summary>Generated cases per route and host. Thirteen routes on two hosts: keep the whole suite within about two minutes.</summary>
     public const int DefaultCasesPerRoute = 250;
 
     public const ulong DefaultSeed = 20261005;
@@ -72,6 +73,8 @@ public static class FuzzProperties
     public const string ProblemJson = "every 4xx is application/problem+json";
     public const string RefusedChangesNothing = "a refused request (4xx) changes nothing in storage";
     public const string RefusedBatchChangesNothing = "a 207 whose every item is refused changes nothing in storage";
+    public const string AckPageChangesNothing = "GET /acks/{token} changes nothing in storage, even when it answers 200";
+    public const string AcknowledgingOnlyAdds = "an acknowledgement (POST /acks, inbound SMS) only adds acknowledgement rows (and the SMS's raw archive)";
 
     public static IEnumerable<string> Violated(FuzzOutcome o)
     {
@@ -81,7 +84,7 @@ public static class FuzzProperties
         }
         if (o.Error is null && o.Status is >= 400 and < 500)
         {
-            if (o.Routed && !IsProblem(o))
+            if (o.Routed && !IsProblem(o) && !IsAckErrorPage(o))
             {
                 yield return ProblemJson;
             }
@@ -94,7 +97,30 @@ public static class FuzzProperties
         {
             yield return RefusedBatchChangesNothing;
         }
+        // Mail scanners and link previews fetch links: only the page's button (a POST) acknowledges.
+        if (o.Case.Route == FuzzRoute.GetAck && o.StorageChanges.Count > 0)
+        {
+            yield return AckPageChangesNothing;
+        }
+        if (o.Case.Route is (FuzzRoute.PostAck or FuzzRoute.TwilioSms) && o.StorageChanges.Any(change =>
+            !change.StartsWith("added table Acknowledgements (", StringComparison.Ordinal) && !change.StartsWith("added blob raw/twilio-sms/", StringComparison.Ordinal)))
+        {
+            yield return AcknowledgingOnlyAdds;
+        }
     }
+
+    /// <summary>
+    /// The one 4xx that is not a problem: an acknowledgement link opened in a browser gets an error page, so the
+    /// request must have asked for text/html (a media range of that type, not refused with q=0).
+    /// </summary>
+    private static bool IsAckErrorPage(FuzzOutcome o) =>
+        o.Case.Route.IsAck() &&
+        string.Equals(o.MediaType, "text/html", StringComparison.OrdinalIgnoreCase) &&
+        o.Request.Headers.Any(h => string.Equals(h.Name, "Accept", StringComparison.OrdinalIgnoreCase) && AcceptsHtml(h.Value));
+
+    private static bool AcceptsHtml(string accept) =>
+        accept.Split(',').Any(range => MediaTypeWithQualityHeaderValue.TryParse(range.Trim(), out var media) &&
+            string.Equals(media.MediaType, "text/html", StringComparison.OrdinalIgnoreCase) && (media.Quality ?? 1) > 0);
 
     private static bool IsProblem(FuzzOutcome o)
     {

@@ -18,8 +18,10 @@ public sealed class FuzzFixture<TFactory> : IAsyncLifetime where TFactory : IApi
 
 /// <summary>
 /// Property-based fuzzing of every route of the HTTP contract on one host. For every generated request, while
-/// storage is up: no 5xx; every 4xx is application/problem+json; a refused request changes nothing in storage
-/// (tables, blob containers, routing commands). Case count and seed: <see cref="FuzzSettings"/>.
+/// storage is up: no 5xx; every 4xx is application/problem+json (but the error page of an acknowledgement link
+/// asked for as text/html); a refused request changes nothing in storage (tables, blob containers, routing
+/// commands); GET /acks/{token} changes nothing even when it answers 200; an acknowledgement only adds
+/// acknowledgement rows. Case count and seed: <see cref="FuzzSettings"/>.
 /// </summary>
 [Collection(StorageSnapshotCollection.Name)]
 public abstract class FuzzTests<TFactory>(FuzzFixture<TFactory> fixture, ITestOutputHelper output) : IClassFixture<FuzzFixture<TFactory>>

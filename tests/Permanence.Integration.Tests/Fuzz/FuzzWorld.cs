@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Permanence.Core.Routing;
 using Permanence.Integration.Tests.Contract;
 using Permanence.Integration.Tests.Hosts;
 
@@ -28,6 +30,7 @@ public sealed class FuzzWorld : IAsyncDisposable
         OtherNumber = Number(1);
         FreeNumber = Number(2);
         PutNumbers = Enumerable.Range(0, 4).Select(k => Number(10 + k)).ToArray();
+        SmsPhone = Number(20);
         CallIds = Enumerable.Range(0, 5).Select(k => $"fz{run}-c{k}").ToArray();
         UnmatchedCallId = $"fz{run}-unmatched";
         TwilioSids = Enumerable.Range(0, 3).Select(k => $"CA{run}{k:D24}").ToArray();
@@ -60,7 +63,21 @@ public sealed class FuzzWorld : IAsyncDisposable
     public string[] TwilioSids { get; }
     public long[] AircallIds { get; }
     public string[] IdempotencyKeys { get; }
+
+    /// <summary>
+    /// Messages of <see cref="Client"/>: [0] and [1] are what GET /messages reads and valid ack links point at;
+    /// [2] is acknowledged before the run; [3] and [4] have SMS reply codes sent to <see cref="SmsPhone"/>.
+    /// </summary>
     public List<string> MessageIds { get; } = [];
+
+    /// <summary>The contact's phone the SMS reply codes of the run were sent to (no other test's number).</summary>
+    public string SmsPhone { get; }
+
+    /// <summary>The reply codes sent to <see cref="SmsPhone"/>, for messages [3] and [4].</summary>
+    public List<string> SmsReplyCodes { get; } = [];
+
+    /// <summary>Tokens for /acks/{token}: valid ones minted with the host's own signing key, expired, forged, malformed, hostile.</summary>
+    public List<string> AckTokenPool { get; } = [];
 
     private int _fresh;
 
@@ -121,11 +138,66 @@ public sealed class FuzzWorld : IAsyncDisposable
         await Expect(HttpStatusCode.Accepted, Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, unmatched));
         await Expect(HttpStatusCode.OK, new FuzzRenderer(this).Render(new FuzzCase { Route = FuzzRoute.Twilio }).ToMessage());
         await Expect(HttpStatusCode.OK, new FuzzRenderer(this).Render(new FuzzCase { Route = FuzzRoute.Aircall }).ToMessage());
-        for (var i = 0; i < 2; i++)
+        for (var i = 0; i < 5; i++)
         {
             var response = await Http.SendAsync(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, Message(i)));
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
             MessageIds.Add((string)(await response.JsonAsync())["id"]!);
+        }
+        await SeedAcknowledgementsAsync();
+    }
+
+    /// <summary>
+    /// Ack links as the router would send them, minted with the host's AckTokens (its signing key) and clock, and
+    /// SMS reply codes stored as the router stores them when it texts a contact (routing does not run here).
+    /// </summary>
+    private async Task SeedAcknowledgementsAsync()
+    {
+        var tokens = Host.Services.GetRequiredService<AckTokens>();
+        var now = Instant.FromDateTimeOffset(Host.Services.GetRequiredService<TimeProvider>().GetUtcNow());
+        var valid = now + AckTokens.Lifetime;
+        var unknownMessage = "msg-" + new string('0', 32);
+        var first = tokens.Issue(MessageIds[0], "dr-martin", valid);
+        var mac = first.LastIndexOf('~') + 1;
+        AckTokenPool.AddRange(
+        [
+            first,
+            tokens.Issue(MessageIds[1], "dr-roux", valid),
+            tokens.Issue(MessageIds[2], "dr-martin", valid),
+            tokens.Issue(MessageIds[0], "dr-roux", now), // expired: expiry is now
+            first[..mac] + (first[mac] == 'A' ? 'B' : 'A') + first[(mac + 1)..], // forged: one character of the MAC flipped
+            first.Replace(MessageIds[0], MessageIds[1], StringComparison.Ordinal), // forged: another message under this MAC
+            tokens.Issue(unknownMessage, "dr-martin", valid), // signed, but no such message
+            tokens.Issue(unknownMessage, "dr-martin", now - Duration.FromHours(1)), // expired, no such message
+            tokens.Issue(MessageIds[1], "nobody", valid), // signed for a contact the configuration does not have
+            tokens.Issue(MessageIds[1], "dr-martin", Instant.MaxValue),
+            tokens.Issue(MessageIds[1], "dr-martin", Instant.MinValue),
+            first.ToUpperInvariant(),
+            first + "~x",
+            first[..mac],
+            "~~~",
+            "not-a-token",
+            first + new string('A', 400),
+            new string('x', 5_000),
+            "../../messages/" + MessageIds[0],
+            "..",
+            "accusé-✓~dr-martin~📞~x",
+            // Control characters, but no NUL: the test server throws on %00 before the app (Kestrel answers 400 itself).
+            "\u0001\n" + first,
+            first + "\u001F",
+            "\r\n" + first + "\u007F",
+            "%2E%2E%2F" + first,
+            first + "' or PartitionKey ne '",
+        ]);
+
+        await Expect(HttpStatusCode.OK, new HttpRequestMessage(HttpMethod.Post, $"/api/acks/{Uri.EscapeDataString(AckTokenPool[2])}"));
+
+        var store = Host.Services.GetRequiredService<IAcknowledgementStore>();
+        for (var i = 3; i < 5; i++)
+        {
+            var code = tokens.ReplyCode(MessageIds[i], "dr-martin");
+            SmsReplyCodes.Add(code);
+            await store.AddReplyCodeAsync(new SmsReplyCode(SmsPhone, MessageIds[i], Client, "dr-martin", code, now - Duration.FromMinutes(10 - i)), CancellationToken.None);
         }
     }
 
@@ -188,6 +260,31 @@ public sealed class FuzzWorld : IAsyncDisposable
         new("From", CallerNumber),
         new("To", ClientNumber),
         new("Timestamp", "Mon, 05 Oct 2026 07:31:10 +0000"),
+    ];
+
+    /// <summary>An inbound SMS as Twilio posts it: the variant picks the text (reply codes of messages [3] and [4], or words).</summary>
+    public List<KeyValuePair<string, string>> SmsForm(int pool, int variant) =>
+    [
+        new("ToCountry", "FR"),
+        new("SmsMessageSid", $"SM{Run}{pool:D26}"),
+        new("NumMedia", "0"),
+        new("SmsSid", $"SM{Run}{pool:D26}"),
+        new("SmsStatus", "received"),
+        new("Body", (variant % 6) switch
+        {
+            0 => $"OK {SmsReplyCodes[0]}",
+            1 => SmsReplyCodes[1],
+            2 => $"ok {SmsReplyCodes[0]}.",
+            3 => "Je rappelle la patiente",
+            4 => $"  {SmsReplyCodes[1]}!\n",
+            _ => "STOP",
+        }),
+        new("To", ClientNumber),
+        new("NumSegments", "1"),
+        new("MessageSid", $"SM{Run}{pool:D26}"),
+        new("AccountSid", "AC00000000000000000000000000000000"),
+        new("From", SmsPhone),
+        new("ApiVersion", "2010-04-01"),
     ];
 
     private static readonly string[] AircallEvents = ["call.created", "call.answered", "call.hungup", "call.ended", "call.voicemail_left", "call.commented"];
