@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using Permanence.Core.Calls;
@@ -22,29 +21,18 @@ public sealed class SmsEndpoints(
 {
     public async Task<IResult> PostAsync(HttpRequest request)
     {
-        if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        var read = await TwilioRequests.ReadSignedAsync(request, twilio);
+        if (read.Problem is not null)
         {
-            return Problems.UnsupportedMediaType("application/x-www-form-urlencoded");
+            logger.LogWarning("Inbound SMS refused: {Status}", read.Problem is IStatusCodeHttpResult { StatusCode: { } code } ? code : 0);
+            return read.Problem;
         }
-        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
-        if (body.Problem is not null)
-        {
-            return body.Problem;
-        }
-        var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Body!))
-            .Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.Select(v => v ?? "").ToList()))
-            .ToList();
-        if (!twilio.IsValid(request.Path.Value + request.QueryString.Value, fields, request.Headers["X-Twilio-Signature"].ToString()))
-        {
-            logger.LogWarning("Inbound SMS refused: missing or invalid X-Twilio-Signature");
-            return Problems.Forbidden("X-Twilio-Signature is missing or does not match this request.");
-        }
-        var form = fields.ToDictionary(p => p.Key, p => p.Value.Count > 0 ? p.Value[0] : "", StringComparer.Ordinal);
+        var form = read.Form!;
         if (!form.TryGetValue("From", out var from) || from.Length == 0)
         {
             return Problems.BadRequest("The inbound SMS has no sender.", "From", "is required");
         }
-        await archive.ArchiveAsync("twilio-sms", body.Body!, "application/x-www-form-urlencoded", Instant.FromDateTimeOffset(time.GetUtcNow()), CancellationToken.None);
+        await archive.ArchiveAsync("twilio-sms", read.Body!, "application/x-www-form-urlencoded", Instant.FromDateTimeOffset(time.GetUtcNow()), CancellationToken.None);
         var result = await acknowledgements.AcknowledgeReplyAsync(from, form.GetValueOrDefault("Body"), request.HttpContext.RequestAborted);
         var reply = result switch
         {

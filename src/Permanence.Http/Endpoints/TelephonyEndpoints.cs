@@ -1,6 +1,4 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -30,28 +28,18 @@ public sealed class TelephonyEndpoints(
 {
     public async Task<IResult> TwilioAsync(HttpRequest request)
     {
-        if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), "application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        var read = await TwilioRequests.ReadSignedAsync(request, twilio);
+        if (read.Problem is not null)
         {
-            return Problems.UnsupportedMediaType("application/x-www-form-urlencoded");
+            if (read.Problem is IStatusCodeHttpResult { StatusCode: StatusCodes.Status403Forbidden })
+            {
+                logger.LogWarning("Twilio callback refused: missing or invalid X-Twilio-Signature");
+            }
+            return read.Problem;
         }
-        var body = await HttpIo.ReadBodyAsync(request, request.HttpContext.RequestAborted);
-        if (body.Problem is not null)
-        {
-            return body.Problem;
-        }
-        var fields = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Body!))
-            .Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.Select(v => v ?? "").ToList()))
-            .ToList();
-        var pathAndQuery = request.Path.Value + request.QueryString.Value;
-        if (!twilio.IsValid(pathAndQuery, fields, request.Headers["X-Twilio-Signature"].ToString()))
-        {
-            logger.LogWarning("Twilio callback refused: missing or invalid X-Twilio-Signature");
-            return Problems.Forbidden("X-Twilio-Signature is missing or does not match this request.");
-        }
-        // A field Twilio repeats is read by its first value.
-        var form = fields.ToDictionary(p => p.Key, p => p.Value.Count > 0 ? p.Value[0] : "", StringComparer.Ordinal);
+        var form = read.Form!;
         var receivedAt = Now();
-        return await IngestAsync("twilio", TwilioVoicePayload.Map(form, receivedAt), body.Body!, "application/x-www-form-urlencoded", receivedAt, request.HttpContext.RequestAborted);
+        return await IngestAsync("twilio", TwilioVoicePayload.Map(form, receivedAt), read.Body!, "application/x-www-form-urlencoded", receivedAt, request.HttpContext.RequestAborted);
     }
 
     public async Task<IResult> AircallAsync(HttpRequest request)
