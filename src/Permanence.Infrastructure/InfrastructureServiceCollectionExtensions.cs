@@ -70,6 +70,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IContractStore, TableContractStore>();
         services.AddSingleton<IStorageHealthProbe, StorageHealthProbe>();
         services.AddSingleton<ICallStore, TableCallStore>();
+        services.AddSingleton<ICallIndex, TableCallIndex>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
         services.AddSingleton<TwilioSignature>();

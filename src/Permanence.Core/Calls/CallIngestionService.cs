@@ -25,7 +25,7 @@ public abstract record CallIngestResult
 /// Finds each call's client, normalises its numbers and merges the event into the call record. A call's client,
 /// once set, never changes: an event naming another client is refused and writes nothing.
 /// </summary>
-public sealed class CallIngestionService(ICallStore calls, ClientDirectory clients, TimeProvider time)
+public sealed class CallIngestionService(ICallStore calls, ICallIndex index, ClientDirectory clients, TimeProvider time)
 {
     /// <summary>Providers whose calls arrive through their own signed webhook: their call ids are theirs to give.</summary>
     public static readonly IReadOnlySet<string> WebhookProviders = new HashSet<string>(StringComparer.Ordinal)
@@ -106,15 +106,53 @@ public sealed class CallIngestionService(ICallStore calls, ClientDirectory clien
         };
 
         CallIngestResult? refusal = null;
+        CallRecord? before = null;
         var outcome = await calls.MergeAsync(observation.Provider, observation.CallId, current =>
         {
+            before = current;
             var (clientId, refused) = current?.ClientId is null
                 ? Admit(current, explicitClientId, derivedClientId, scope)
                 : Admit(current, explicitClientId, ownerForConflict, scope);
             refusal = refused;
             return refused is null ? normalized with { ClientId = clientId } : null;
         }, cancellationToken);
-        return outcome.Admitted ? new CallIngestResult.Stored(outcome.Record!) : refusal!;
+        if (!outcome.Admitted)
+        {
+            return refusal!;
+        }
+        if (outcome.Record != before)
+        {
+            await IndexAsync(before, outcome.Record!, cancellationToken);
+        }
+        return new CallIngestResult.Stored(outcome.Record!);
+    }
+
+    /// <summary>
+    /// Keeps the client-and-month index in step with the merged call: a merge that moves <c>startedAt</c> into
+    /// another month moves the entry. Written after the call: if this fails the request fails, and the provider's
+    /// retry (idempotent for the call) writes it again.
+    /// </summary>
+    private async Task IndexAsync(CallRecord? before, CallRecord after, CancellationToken cancellationToken)
+    {
+        if (after is not { ClientId: { } clientId, StartedAt: { } startedAt })
+        {
+            return;
+        }
+        var month = await MonthOfAsync(clientId, startedAt, cancellationToken);
+        await index.UpsertAsync(clientId, month, after, cancellationToken);
+        if (before is { StartedAt: { } earlier } && before.ClientId == clientId &&
+            await MonthOfAsync(clientId, earlier, cancellationToken) is var previous && previous != month)
+        {
+            await index.RemoveAsync(clientId, previous, after.Provider, after.CallId, cancellationToken);
+        }
+    }
+
+    /// <summary>The month of an instant in the client's zone (the version in force then), which is the report's period.</summary>
+    public async Task<YearMonth> MonthOfAsync(string clientId, Instant at, CancellationToken cancellationToken)
+    {
+        var history = await clients.GetHistoryAsync(clientId, cancellationToken);
+        var zone = (history?.VersionAt(at) ?? history?.Latest)?.Zone ?? DateTimeZone.Utc;
+        return at.InZone(zone).Date.ToYearMonth();
     }
 
     /// <summary>

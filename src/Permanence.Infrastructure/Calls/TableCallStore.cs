@@ -59,7 +59,7 @@ public sealed class TableCallStore(Tables tables) : ICallStore
 
     private static string PartitionKey(string provider, string callId) => $"{provider}:{callId}";
 
-    private static TableEntity ToEntity(string key, CallRecord record) => new(key, RowKey)
+    internal static TableEntity ToEntity(string key, CallRecord record, string rowKey = RowKey) => new(key, rowKey)
     {
         ["Provider"] = record.Provider,
         ["CallId"] = record.CallId,
@@ -75,7 +75,7 @@ public sealed class TableCallStore(Tables tables) : ICallStore
         ["ClientId"] = record.ClientId,
     };
 
-    private static CallRecord ToRecord(TableEntity entity) => new()
+    internal static CallRecord ToRecord(TableEntity entity) => new()
     {
         Provider = entity.GetString("Provider"),
         CallId = entity.GetString("CallId"),

@@ -11,9 +11,10 @@ public static class StorageNames
     public const string DeliveriesTable = "Deliveries";
     public const string AcknowledgementsTable = "Acknowledgements";
     public const string SmsReplyCodesTable = "SmsReplyCodes";
+    public const string CallsByMonthTable = "CallsByMonth";
 
     public static readonly IReadOnlyList<string> Tables =
-        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable];
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

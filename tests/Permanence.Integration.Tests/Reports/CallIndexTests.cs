@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Permanence.Core.Calls;
+using Permanence.Integration.Tests.Contract;
+using Permanence.Integration.Tests.Hosts;
+
+namespace Permanence.Integration.Tests.Reports;
+
+/// <summary>
+/// docs/architecture.md, "Calls by client and month": ingestion keeps an index of each client's calls by the
+/// client's local month; a merge that moves startedAt into another month moves the entry.
+/// </summary>
+public sealed class CallIndexTests(HostFixture<StandaloneHost.Factory> fixture) : IClassFixture<HostFixture<StandaloneHost.Factory>>
+{
+    private static JsonObject Call(string callId, string number, string startedAt) => new()
+    {
+        ["provider"] = "pbx",
+        ["callId"] = callId,
+        ["direction"] = "inbound",
+        ["from"] = "+33612345678",
+        ["to"] = number,
+        ["startedAt"] = startedAt,
+        ["outcome"] = "missed",
+    };
+
+    [Fact]
+    public async Task Call_IsIndexedUnderItsLocalMonth_AndMovesWhenAnEarlierStartCrossesTheMonth()
+    {
+        var http = fixture.Host.CreateClient();
+        var (clientId, number) = await Seed.ClientAsync(http);
+        var index = fixture.Host.Services.GetRequiredService<ICallIndex>();
+        var callId = $"idx-{Guid.NewGuid():N}";
+
+        // 31 October 23:00:30 UTC is 1 November 00:00:30 in Paris: the client's November.
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, Call(callId, number, "2026-10-31T23:00:30Z")))).StatusCode);
+        Assert.Equal([callId], await IdsAsync(index, clientId, new YearMonth(2026, 11)));
+        Assert.Empty(await IdsAsync(index, clientId, new YearMonth(2026, 10)));
+
+        // A later event knows an earlier start, 31 October 23:59:50 in Paris: the call moves to October.
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, Call(callId, number, "2026-10-31T22:59:50Z")))).StatusCode);
+        Assert.Equal([callId], await IdsAsync(index, clientId, new YearMonth(2026, 10)));
+        Assert.Empty(await IdsAsync(index, clientId, new YearMonth(2026, 11)));
+
+        // Another client's partition holds nothing of this one.
+        var (other, _) = await Seed.ClientAsync(http);
+        Assert.Empty(await IdsAsync(index, other, new YearMonth(2026, 10)));
+    }
+
+    private static async Task<List<string>> IdsAsync(ICallIndex index, string clientId, YearMonth month)
+    {
+        var ids = new List<string>();
+        await foreach (var call in index.ListAsync(clientId, month, CancellationToken.None))
+        {
+            ids.Add(call.CallId);
+        }
+        return ids;
+    }
+}
