@@ -124,6 +124,13 @@ public sealed class CallIngestionService(ICallStore calls, ICallIndex index, Cli
         {
             await IndexAsync(before, outcome.Record!, cancellationToken);
         }
+        else if (outcome.Record is { ClientId: { } clientId, StartedAt: { } startedAt } unchanged &&
+            await MonthOfAsync(clientId, startedAt, cancellationToken) is var month &&
+            !await index.ContainsAsync(clientId, month, unchanged.Provider, unchanged.CallId, cancellationToken))
+        {
+            // A retry after a failed index write: the call did not change, its entry is written now.
+            await index.UpsertAsync(clientId, month, unchanged, cancellationToken);
+        }
         return new CallIngestResult.Stored(outcome.Record!);
     }
 

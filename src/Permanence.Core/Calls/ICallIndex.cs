@@ -10,6 +10,8 @@ public interface ICallIndex
 {
     Task UpsertAsync(string clientId, YearMonth month, CallRecord record, CancellationToken cancellationToken);
 
+    Task<bool> ContainsAsync(string clientId, YearMonth month, string provider, string callId, CancellationToken cancellationToken);
+
     Task RemoveAsync(string clientId, YearMonth month, string provider, string callId, CancellationToken cancellationToken);
 
     IAsyncEnumerable<CallRecord> ListAsync(string clientId, YearMonth month, CancellationToken cancellationToken);

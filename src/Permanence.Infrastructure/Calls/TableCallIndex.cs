@@ -24,6 +24,13 @@ public sealed class TableCallIndex(Tables tables) : ICallIndex
         await table.UpsertEntityAsync(TableCallStore.ToEntity(PartitionKey(clientId, month), record, record.Key), TableUpdateMode.Replace, cancellationToken);
     }
 
+    public async Task<bool> ContainsAsync(string clientId, YearMonth month, string provider, string callId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.CallsByMonthTable, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(clientId, month), $"{provider}:{callId}", ["PartitionKey"], cancellationToken);
+        return row.HasValue;
+    }
+
     public async Task RemoveAsync(string clientId, YearMonth month, string provider, string callId, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.CallsByMonthTable, cancellationToken);

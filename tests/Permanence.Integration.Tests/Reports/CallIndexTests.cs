@@ -48,6 +48,21 @@ public sealed class CallIndexTests(HostFixture<StandaloneHost.Factory> fixture) 
         Assert.Empty(await IdsAsync(index, other, new YearMonth(2026, 10)));
     }
 
+    [Fact]
+    public async Task LostIndexEntry_IsWrittenAgainByTheRetryOfAnUnchangedEvent()
+    {
+        var http = fixture.Host.CreateClient();
+        var (clientId, number) = await Seed.ClientAsync(http);
+        var index = fixture.Host.Services.GetRequiredService<ICallIndex>();
+        var callId = $"idx-{Guid.NewGuid():N}";
+        var body = Call(callId, number, "2026-10-05T07:31:10Z");
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, body))).StatusCode);
+        await index.RemoveAsync(clientId, new YearMonth(2026, 10), "pbx", callId, CancellationToken.None); // the write that failed
+
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, body))).StatusCode);
+        Assert.Equal([callId], await IdsAsync(index, clientId, new YearMonth(2026, 10)));
+    }
+
     private static async Task<List<string>> IdsAsync(ICallIndex index, string clientId, YearMonth month)
     {
         var ids = new List<string>();
