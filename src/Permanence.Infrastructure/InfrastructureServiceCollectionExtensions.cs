@@ -73,6 +73,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<ICallIndex, TableCallIndex>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
+        services.AddSingleton<IMessageIndex, TableMessageIndex>();
         services.AddSingleton<TwilioSignature>();
         services.AddSingleton<StorageRoutingQueue>();
         services.TryAddSingleton<IRoutingQueue>(sp => sp.GetRequiredService<StorageRoutingQueue>());

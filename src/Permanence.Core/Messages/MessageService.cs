@@ -29,6 +29,7 @@ public abstract record AcceptMessageResult
 /// </summary>
 public sealed class MessageService(
     IMessageStore messages,
+    IMessageIndex index,
     ICallStore calls,
     IRoutingQueue queue,
     ClientDirectory clients,
@@ -64,9 +65,12 @@ public sealed class MessageService(
         var replayId = idempotencyKey is { Length: > 0 and <= 200 } ? IdempotentId(principal, idempotencyKey) : null;
         if (replayId is not null && await messages.GetAsync(replayId, cancellationToken) is { } earlier && principal.CanAccess(earlier.ClientId))
         {
-            return earlier.RequestHash == Digest(body.Span)
-                ? new AcceptMessageResult.Accepted(earlier, Replayed: true)
-                : new AcceptMessageResult.IdempotencyConflict();
+            if (earlier.RequestHash != Digest(body.Span))
+            {
+                return new AcceptMessageResult.IdempotencyConflict();
+            }
+            await EnsureIndexedAsync(earlier, cancellationToken); // a retry after a failed index write writes it
+            return new AcceptMessageResult.Accepted(earlier, Replayed: true);
         }
         if (string.IsNullOrWhiteSpace(input.Scenario))
         {
@@ -180,10 +184,49 @@ public sealed class MessageService(
             return Replay(first, message);
         }
 
+        // A failed index write leaves the routing marker in place: the sweeper writes the entry, then removes it.
+        var indexed = await TryIndexAsync(message, cancellationToken);
         logger.LogInformation("Message {MessageId} accepted for client {ClientId}: priority {Priority}, complete {Complete}",
             message.Id, message.ClientId, message.Priority, message.Qualification.Complete);
-        await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken);
+        await TryEnqueueAsync(message.Id, message.ClientId, cancellationToken, removeMarker: indexed);
         return new AcceptMessageResult.Accepted(message with { RoutingState = RoutingState.Enqueued }, Replayed: false);
+    }
+
+    /// <summary>
+    /// The client-and-month index of messages (docs/architecture.md, "Calls by client and month"), written after the
+    /// message: if it fails the request fails, and its retry with the same Idempotency-Key writes it.
+    /// </summary>
+    private async Task IndexAsync(Message message, CancellationToken cancellationToken) =>
+        await index.UpsertAsync(message.ClientId, await MonthOfAsync(message, cancellationToken),
+            new MessageIndexEntry(message.Id, message.TakenAt, message.Priority, message.Scenario, message.Qualification.Complete), cancellationToken);
+
+    private async Task<bool> TryIndexAsync(Message message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await IndexAsync(message, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Indexing message {MessageId} by month failed; the sweeper will index it", message.Id);
+            return false;
+        }
+    }
+
+    private async Task EnsureIndexedAsync(Message message, CancellationToken cancellationToken)
+    {
+        if (!await index.ContainsAsync(message.ClientId, await MonthOfAsync(message, cancellationToken), message.Id, cancellationToken))
+        {
+            await IndexAsync(message, cancellationToken);
+        }
+    }
+
+    private async Task<YearMonth> MonthOfAsync(Message message, CancellationToken cancellationToken)
+    {
+        var history = await clients.GetHistoryAsync(message.ClientId, cancellationToken);
+        var zone = (history?.VersionAt(message.TakenAt) ?? history?.Latest)?.Zone ?? DateTimeZone.Utc;
+        return message.TakenAt.InZone(zone).Date.ToYearMonth();
     }
 
     /// <summary>The id of a message sent with an Idempotency-Key: the same key from another API key is another message.</summary>
@@ -213,6 +256,7 @@ public sealed class MessageService(
                 }
                 continue;
             }
+            await EnsureIndexedAsync(message, cancellationToken);
             if (message.RoutingState == RoutingState.Enqueued)
             {
                 await messages.RemovePendingRoutingAsync(pending.MessageId, cancellationToken);
@@ -231,7 +275,7 @@ public sealed class MessageService(
         return enqueued;
     }
 
-    private async Task<bool> TryEnqueueAsync(string messageId, string clientId, CancellationToken cancellationToken)
+    private async Task<bool> TryEnqueueAsync(string messageId, string clientId, CancellationToken cancellationToken, bool removeMarker = true)
     {
         try
         {
@@ -254,7 +298,10 @@ public sealed class MessageService(
             logger.LogWarning(e, "Recording the routing state of message {MessageId} failed after it was enqueued", messageId);
             return true;
         }
-        await TryRemoveMarkerAsync(messageId, cancellationToken);
+        if (removeMarker)
+        {
+            await TryRemoveMarkerAsync(messageId, cancellationToken);
+        }
         return true;
     }
 

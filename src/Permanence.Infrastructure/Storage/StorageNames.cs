@@ -12,9 +12,10 @@ public static class StorageNames
     public const string AcknowledgementsTable = "Acknowledgements";
     public const string SmsReplyCodesTable = "SmsReplyCodes";
     public const string CallsByMonthTable = "CallsByMonth";
+    public const string MessagesByMonthTable = "MessagesByMonth";
 
     public static readonly IReadOnlyList<string> Tables =
-        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable];
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

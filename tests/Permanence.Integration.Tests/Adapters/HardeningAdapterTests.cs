@@ -106,6 +106,48 @@ public class HardeningAdapterTests
     }
 
     [Fact]
+    public async Task Message_IndexWriteFailing_IsStillAccepted_KeepsItsMarker_AndItsRetryIndexesIt()
+    {
+        var contracts = new TableContractStore(Storage);
+        var contractService = new ContractService(contracts, TimeProvider.System);
+        var clientId = TestEnvironment.NewClientId();
+        Assert.IsType<PutContractResult.Saved>(await contractService.PutAsync(clientId, Althea(Api.NewNumber()), ClientScope.Everyone, CancellationToken.None));
+        var index = new FailingOnceIndex(new TableMessageIndex(Storage));
+        var store = new TableMessageStore(Storage);
+        var service = new MessageService(
+            store, index, new TableCallStore(Storage), new RecordingQueue(),
+            new ClientDirectory(contractService, contracts, TimeProvider.System), TimeProvider.System, NullLogger<MessageService>.Instance);
+        var input = new MessageInput { ClientId = clientId, Scenario = "rdv", TakenAt = "2026-10-05T19:42:10Z" };
+        var principal = new ApiPrincipal("key-test", ApiRole.Operator, ["*"]);
+        var key = Guid.NewGuid().ToString("N");
+
+        var accepted = Assert.IsType<AcceptMessageResult.Accepted>(await service.AcceptAsync(input, principal, key, "{}"u8.ToArray(), CancellationToken.None));
+        var october = new NodaTime.YearMonth(2026, 10);
+        Assert.False(await index.ContainsAsync(clientId, october, accepted.Message.Id, CancellationToken.None));
+        // The routing marker stays: the sweeper indexes the message before it removes the marker.
+        var pending = await store.ListPendingRoutingAsync(NodaTime.Instant.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(1)), 10_000, CancellationToken.None);
+        Assert.Contains(pending, p => p.MessageId == accepted.Message.Id);
+
+        var replay = Assert.IsType<AcceptMessageResult.Accepted>(await service.AcceptAsync(input, principal, key, "{}"u8.ToArray(), CancellationToken.None));
+        Assert.True(replay.Replayed);
+        Assert.True(await index.ContainsAsync(clientId, october, accepted.Message.Id, CancellationToken.None));
+    }
+
+    private sealed class FailingOnceIndex(IMessageIndex inner) : IMessageIndex
+    {
+        private int _failures = 1;
+
+        public Task UpsertAsync(string clientId, NodaTime.YearMonth month, MessageIndexEntry entry, CancellationToken cancellationToken) =>
+            Interlocked.Decrement(ref _failures) >= 0 ? throw new InvalidOperationException("Simulated index failure.") : inner.UpsertAsync(clientId, month, entry, cancellationToken);
+
+        public Task<bool> ContainsAsync(string clientId, NodaTime.YearMonth month, string messageId, CancellationToken cancellationToken) =>
+            inner.ContainsAsync(clientId, month, messageId, cancellationToken);
+
+        public IAsyncEnumerable<MessageIndexEntry> ListAsync(string clientId, NodaTime.YearMonth month, CancellationToken cancellationToken) =>
+            inner.ListAsync(clientId, month, cancellationToken);
+    }
+
+    [Fact]
     public async Task Message_FailureAfterASuccessfulEnqueue_IsStillAccepted()
     {
         var contracts = new TableContractStore(Storage);
@@ -114,7 +156,7 @@ public class HardeningAdapterTests
         Assert.IsType<PutContractResult.Saved>(await contractService.PutAsync(clientId, Althea(Api.NewNumber()), ClientScope.Everyone, CancellationToken.None));
         var queue = new RecordingQueue();
         var service = new MessageService(
-            new StateUpdateFails(new TableMessageStore(Storage)), new TableCallStore(Storage), queue,
+            new StateUpdateFails(new TableMessageStore(Storage)), new TableMessageIndex(Storage), new TableCallStore(Storage), queue,
             new ClientDirectory(contractService, contracts, TimeProvider.System), TimeProvider.System, NullLogger<MessageService>.Instance);
         var input = new MessageInput { ClientId = clientId, Scenario = "rdv", TakenAt = "2026-10-05T19:42:10Z" };
         var principal = new ApiPrincipal("key-test", ApiRole.Operator, ["*"]);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Permanence.Core.Calls;
+using Permanence.Core.Messages;
 using Permanence.Integration.Tests.Contract;
 using Permanence.Integration.Tests.Hosts;
 
@@ -61,6 +62,31 @@ public sealed class CallIndexTests(HostFixture<StandaloneHost.Factory> fixture) 
 
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, body))).StatusCode);
         Assert.Equal([callId], await IdsAsync(index, clientId, new YearMonth(2026, 10)));
+    }
+
+    [Fact]
+    public async Task Message_IsIndexedUnderTheLocalMonthOfItsTakenAt()
+    {
+        var http = fixture.Host.CreateClient();
+        var (clientId, _) = await Seed.ClientAsync(http);
+        var response = await http.SendAsync(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, new JsonObject
+        {
+            ["clientId"] = clientId,
+            ["scenario"] = "rdv",
+            ["caller"] = new JsonObject { ["name"] = "M. Petit", ["phone"] = "+33612345678" },
+            ["takenAt"] = "2026-10-31T23:30:00Z", // 1 November, 00:30 in Paris
+        }));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (string)(await response.JsonAsync())["id"]!;
+        var index = fixture.Host.Services.GetRequiredService<IMessageIndex>();
+        var entries = new List<MessageIndexEntry>();
+        await foreach (var entry in index.ListAsync(clientId, new YearMonth(2026, 11), CancellationToken.None))
+        {
+            entries.Add(entry);
+        }
+        var indexed = Assert.Single(entries);
+        Assert.Equal((id, "rdv", false), (indexed.Id, indexed.Scenario, indexed.Complete)); // preferredDate missing: incomplete
+        Assert.False(await index.ContainsAsync(clientId, new YearMonth(2026, 10), id, CancellationToken.None));
     }
 
     private static async Task<List<string>> IdsAsync(ICallIndex index, string clientId, YearMonth month)
