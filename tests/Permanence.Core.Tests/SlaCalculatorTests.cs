@@ -247,6 +247,22 @@ public class SlaCalculatorTests
     }
 
     [Fact]
+    public void Transmission_FirstStepRanButFailed_LaterStepDeliveryDoesNotCount()
+    {
+        const string taken = "2026-10-05T08:00:00Z";
+        var deliveries = new Dictionary<string, MessageDeliveries>
+        {
+            ["m1"] = new([Step("m1", 0, StepStatus.Ran, taken), Step("m1", 1, StepStatus.Ran, taken)], [
+                Attempt("m1", 0, DeliveryStatus.Failed, null), Attempt("m1", 1, DeliveryStatus.Sent, "2026-10-05T08:03:00Z")]),
+            ["m2"] = new([Step("m2", 0, StepStatus.Cancelled, taken), Step("m2", RoutingService.FallbackStep, StepStatus.Ran, taken)], [
+                Attempt("m2", RoutingService.FallbackStep, DeliveryStatus.Sent, "2026-10-05T08:01:00Z")]),
+        };
+        var report = Run(Althea(), [], [Msg("m1", taken), Msg("m2", taken)], deliveries);
+
+        Assert.Equal(0m, Band(report, "business").TransmissionRate); // 0 of 2
+    }
+
+    [Fact]
     public void QualificationErrors_SevenPercentAgainstFive_IsTwoPoints()
     {
         Assert.Equal(0.02m, SlaCalculator.Dec(0.07)!.Value - SlaCalculator.Dec(0.05)!.Value);

@@ -30,6 +30,7 @@ public static class SlaCalculator
         var last = history.Versions.LastOrDefault(v => v.EffectiveFrom <= month.OnDayOfMonth(month.Calendar.GetDaysInMonth(month.Year, month.Month)))
             ?? history.Versions.FirstOrDefault()
             ?? throw new InvalidOperationException("No contract version.");
+        // The month is read in the zone of the version in force at its end: a zone change mid-month is not split.
         var zone = last.Zone;
         var start = month.OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
         var end = month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
