@@ -8,7 +8,7 @@ using Permanence.Core.Routing;
 namespace Permanence.Core.Sla;
 
 /// <summary>
-/// Computes one month's SLA report in one pass over calls and messages (README, "SLA report"). Memory depends on
+/// Computes one month's SLA report in one pass over calls and messages (docs/architecture.md, "SLA calculator"). Memory depends on
 /// the number of bands, days, scenarios and distinct pickup delays, never on the number of calls.
 /// </summary>
 /// <remarks>
@@ -93,7 +93,7 @@ public static class SlaCalculator
             }
         }
 
-        // Volume revision (README, "SLA report"): decimals so that configured fractions compare exactly.
+        // Volume revision (docs/architecture.md, "SLA calculator"): decimals so that configured fractions compare exactly.
         var revision = sla?.VolumeRevision;
         decimal? tolerance = Dec(revision?.Tolerance), relax = Dec(revision?.RelaxPoints);
         decimal? threshold = revision?.ForecastMonthlyCalls is { } forecast ? forecast * (1 + (tolerance ?? 0)) : null;

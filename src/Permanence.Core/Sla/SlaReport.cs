@@ -2,7 +2,7 @@ using NodaTime;
 
 namespace Permanence.Core.Sla;
 
-/// <summary>The monthly SLA figures of one client (README, "SLA report"); rates are fractions, null when nothing to divide.</summary>
+/// <summary>The monthly SLA figures of one client (docs/architecture.md, "SLA calculator"); rates are fractions, null when nothing to divide.</summary>
 public sealed record SlaReport
 {
     public required string ClientId { get; init; }
