@@ -30,6 +30,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<RoutingService>();
         services.AddSingleton<IRoutingCommandHandler>(sp => sp.GetRequiredService<RoutingService>());
         services.AddSingleton<AcknowledgementService>();
+        services.AddSingleton<Permanence.Core.Sla.SlaReportJob>();
         services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp =>
         {

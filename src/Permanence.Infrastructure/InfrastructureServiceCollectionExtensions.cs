@@ -71,6 +71,7 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IStorageHealthProbe, StorageHealthProbe>();
         services.AddSingleton<ICallStore, TableCallStore>();
         services.AddSingleton<ICallIndex, TableCallIndex>();
+        services.AddSingleton<Permanence.Core.Sla.IReportStore, Reports.BlobReportStore>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
         services.AddSingleton<IMessageIndex, TableMessageIndex>();

@@ -20,12 +20,29 @@ namespace Permanence.Core.Sla;
 /// </remarks>
 public static class SlaCalculator
 {
+    /// <summary>Over stored messages and delivery histories already in memory (tests, small months).</summary>
     public static SlaReport Calculate(
         ContractHistory history,
         YearMonth month,
         IEnumerable<CallRecord> calls,
         IEnumerable<Message> messages,
-        Func<string, MessageDeliveries> deliveries)
+        Func<string, MessageDeliveries> deliveries) =>
+        CalculateAsync(
+            history,
+            month,
+            calls.ToAsyncEnumerable(),
+            messages.Select(m => new MessageIndexEntry(m.Id, m.TakenAt, m.Priority, m.Scenario, m.Qualification.Complete)).ToAsyncEnumerable(),
+            id => Task.FromResult(deliveries(id)),
+            CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Over streams read from storage: one pass, nothing of the month held but counters.</summary>
+    public static async ValueTask<SlaReport> CalculateAsync(
+        ContractHistory history,
+        YearMonth month,
+        IAsyncEnumerable<CallRecord> calls,
+        IAsyncEnumerable<MessageIndexEntry> messages,
+        Func<string, Task<MessageDeliveries>> deliveries,
+        CancellationToken cancellationToken)
     {
         var last = history.Versions.LastOrDefault(v => v.EffectiveFrom <= month.OnDayOfMonth(month.Calendar.GetDaysInMonth(month.Year, month.Month)))
             ?? history.Versions.FirstOrDefault()
@@ -51,7 +68,7 @@ public static class SlaCalculator
             days[day] = 0;
         }
 
-        foreach (var call in calls)
+        await foreach (var call in calls.WithCancellation(cancellationToken))
         {
             if (call.Direction != CallDirections.Inbound || call.StartedAt is not { } started || started < start || started >= end)
             {
@@ -69,14 +86,14 @@ public static class SlaCalculator
         var byPriority = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var byScenario = new SortedDictionary<string, int>(StringComparer.Ordinal);
         int total = 0, incomplete = 0;
-        foreach (var message in messages)
+        await foreach (var message in messages.WithCancellation(cancellationToken))
         {
             if (message.TakenAt < start || message.TakenAt >= end)
             {
                 continue;
             }
             total++;
-            if (!message.Qualification.Complete)
+            if (!message.Complete)
             {
                 incomplete++;
             }
@@ -86,7 +103,7 @@ public static class SlaCalculator
             var band = Band(bands, version.Calendar.BandAt(message.TakenAt));
             band.Messages++;
             if (targets.TryGetValue(band.Name, out var target) && target.TransmissionMinutes is { } minutes
-                && FirstDelivery(deliveries(message.Id)) is { } delivered
+                && FirstDelivery(await deliveries(message.Id)) is { } delivered
                 && delivered - message.TakenAt <= Duration.FromMinutes(minutes))
             {
                 band.TransmittedInTime++;
