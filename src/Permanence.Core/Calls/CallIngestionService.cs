@@ -158,8 +158,7 @@ public sealed class CallIngestionService(ICallStore calls, ICallIndex index, Cli
     public async Task<YearMonth> MonthOfAsync(string clientId, Instant at, CancellationToken cancellationToken)
     {
         var history = await clients.GetHistoryAsync(clientId, cancellationToken);
-        var zone = (history?.VersionAt(at) ?? history?.Latest)?.Zone ?? DateTimeZone.Utc;
-        return at.InZone(zone).Date.ToYearMonth();
+        return history?.MonthOf(at) ?? at.InUtc().Date.ToYearMonth();
     }
 
     /// <summary>

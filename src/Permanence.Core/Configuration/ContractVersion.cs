@@ -57,6 +57,13 @@ public sealed class ContractHistory
         return inForce;
     }
 
+    /// <summary>
+    /// The client's calendar month of an instant, in the zone of the version in force then (before the first
+    /// version, the latest): the month whose report counts it.
+    /// </summary>
+    public YearMonth MonthOf(Instant instant) =>
+        instant.InZone((VersionAt(instant) ?? Latest)?.Zone ?? DateTimeZone.Utc).Date.ToYearMonth();
+
     /// <summary>The versions in force at some point of [start, end).</summary>
     public IEnumerable<ContractVersion> VersionsDuring(Instant start, Instant end)
     {

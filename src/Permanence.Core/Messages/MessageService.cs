@@ -225,8 +225,7 @@ public sealed class MessageService(
     private async Task<YearMonth> MonthOfAsync(Message message, CancellationToken cancellationToken)
     {
         var history = await clients.GetHistoryAsync(message.ClientId, cancellationToken);
-        var zone = (history?.VersionAt(message.TakenAt) ?? history?.Latest)?.Zone ?? DateTimeZone.Utc;
-        return message.TakenAt.InZone(zone).Date.ToYearMonth();
+        return history?.MonthOf(message.TakenAt) ?? message.TakenAt.InUtc().Date.ToYearMonth();
     }
 
     /// <summary>The id of a message sent with an Idempotency-Key: the same key from another API key is another message.</summary>

@@ -45,6 +45,13 @@ public sealed record DeliveryAttempt
         Step == other.Step && ContactId == other.ContactId && Channel == other.Channel;
 }
 
+public static class DeliveryAttempts
+{
+    /// <summary>The last attempt of each (step, contact, channel): what that delivery stands at now.</summary>
+    public static List<DeliveryAttempt> LatestPerTarget(this IEnumerable<DeliveryAttempt> attempts) =>
+        attempts.GroupBy(a => (a.Step, a.ContactId, a.Channel)).Select(g => g.MaxBy(a => a.Attempt)!).ToList();
+}
+
 public static class StepStatus
 {
     /// <summary>The step's contacts were resolved and notified.</summary>

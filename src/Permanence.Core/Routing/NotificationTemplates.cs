@@ -172,6 +172,16 @@ public static class NotificationTemplates
         return SmsText.Compose(parts);
     }
 
+    /// <summary>What Permanence answers an SMS reply (TwiML message), in the client's language; null: no answer.</summary>
+    public static string? SmsReplyAnswer(SmsReplyResult result) => result switch
+    {
+        SmsReplyResult.Acknowledged ack => For(ack.Culture) == French ? "Prise en charge enregistrée. Merci." : "Acknowledgement recorded. Thank you.",
+        SmsReplyResult.Ambiguous ambiguous => For(ambiguous.Culture) == French
+            ? "Plusieurs messages en attente ont ce code : merci d'utiliser le lien du message."
+            : "Several pending messages have this code: please use the link in the message.",
+        _ => null,
+    };
+
     public static string FallbackSubject(NotificationContent content, string? locale) =>
         $"{For(locale).FallbackSubject}: {Subject(content, locale)}";
 

@@ -87,18 +87,15 @@ public sealed class RoutingService(
             await EnqueueAsync(message, command.Step, command.Attempt, wait, cancellationToken);
             return;
         }
+        // Read once: it cancels a step not started yet, and stops the retries of one that has.
+        var acknowledged = (await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0;
         var added = false;
         if (step is null)
         {
-            (step, added) = await StartStepAsync(message, version, stepConfig, command.Step, cancellationToken);
+            (step, added) = await StartStepAsync(message, version, stepConfig, command.Step, acknowledged, cancellationToken);
         }
-        if (step.Status == StepStatus.Cancelled)
+        if (step.Status == StepStatus.Cancelled || acknowledged)
         {
-            return;
-        }
-        if ((await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0)
-        {
-            // Someone has it: no retry of this step goes out any more, and the next step will be cancelled.
             return;
         }
 
@@ -154,9 +151,7 @@ public sealed class RoutingService(
         // A previous step that reached nobody does not wait (see ScheduleNextStepAsync).
         var latest = (await deliveries.ListAttemptsAsync(message.Id, cancellationToken))
             .Where(a => a.Step == stepNumber - 1)
-            .GroupBy(a => (a.ContactId, a.Channel))
-            .Select(g => g.MaxBy(a => a.Attempt)!)
-            .ToList();
+            .LatestPerTarget();
         var reachedNobody = latest.All(a => a.IsFinished) && latest.All(a => a.Status != DeliveryStatus.Sent);
         return reachedNobody ? null : Later(due);
     }
@@ -174,10 +169,10 @@ public sealed class RoutingService(
     }
 
     /// <summary>The step as stored, and whether this call wrote it.</summary>
-    private async Task<(StepRecord Step, bool Added)> StartStepAsync(Message message, ContractVersion version, EscalationStep stepConfig, int stepNumber, CancellationToken cancellationToken)
+    private async Task<(StepRecord Step, bool Added)> StartStepAsync(Message message, ContractVersion version, EscalationStep stepConfig, int stepNumber, bool acknowledged, CancellationToken cancellationToken)
     {
         var now = Now();
-        if (stepNumber > 0 && (await acknowledgements.ListAsync(message.Id, cancellationToken)).Count > 0)
+        if (stepNumber > 0 && acknowledged)
         {
             logger.LogInformation("Message {MessageId} of client {ClientId} acknowledged: step {Step} and after cancelled", message.Id, message.ClientId, stepNumber);
             return await deliveries.AddStepAsync(new StepRecord
@@ -378,10 +373,7 @@ public sealed class RoutingService(
             return; // a step has not run yet, or someone acknowledged (a webhook that timed out may still have arrived)
         }
         var attempts = await deliveries.ListAttemptsAsync(message.Id, cancellationToken);
-        var latest = attempts.Where(a => a.Step != FallbackStep)
-            .GroupBy(a => (a.Step, a.ContactId, a.Channel))
-            .Select(g => g.MaxBy(a => a.Attempt)!)
-            .ToList();
+        var latest = attempts.Where(a => a.Step != FallbackStep).LatestPerTarget();
         if (latest.Any(a => !a.IsFinished) || latest.Any(a => a.Status == DeliveryStatus.Sent) || attempts.Any(a => a.Step == FallbackStep))
         {
             return;

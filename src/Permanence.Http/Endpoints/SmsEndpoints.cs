@@ -34,16 +34,7 @@ public sealed class SmsEndpoints(
         }
         await archive.ArchiveAsync("twilio-sms", read.Body!, "application/x-www-form-urlencoded", Instant.FromDateTimeOffset(time.GetUtcNow()), CancellationToken.None);
         var result = await acknowledgements.AcknowledgeReplyAsync(from, form.GetValueOrDefault("Body"), request.HttpContext.RequestAborted);
-        var reply = result switch
-        {
-            SmsReplyResult.Acknowledged ack => ack.Culture.StartsWith("fr", StringComparison.Ordinal)
-                ? "Prise en charge enregistrée. Merci."
-                : "Acknowledgement recorded. Thank you.",
-            SmsReplyResult.Ambiguous ambiguous => ambiguous.Culture.StartsWith("fr", StringComparison.Ordinal)
-                ? "Plusieurs messages en attente ont ce code : merci d'utiliser le lien du message."
-                : "Several pending messages have this code: please use the link in the message.",
-            _ => null,
-        };
+        var reply = NotificationTemplates.SmsReplyAnswer(result);
         if (result is SmsReplyResult.NotRecognised)
         {
             logger.LogInformation("Inbound SMS is not a pending acknowledgement code");
