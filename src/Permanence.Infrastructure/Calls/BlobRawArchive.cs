@@ -14,12 +14,7 @@ namespace Permanence.Infrastructure.Calls;
 /// </summary>
 public sealed class BlobRawArchive(BlobServiceClient blobs) : IRawArchive
 {
-    private readonly CreatedOnce<BlobContainerClient> _container = new(async () =>
-    {
-        var container = blobs.GetBlobContainerClient(StorageNames.RawContainer);
-        await container.CreateIfNotExistsAsync();
-        return container;
-    });
+    private readonly CreatedOnce<BlobContainerClient> _container = BlobContainers.CreatedOnFirstUse(blobs, StorageNames.RawContainer);
 
     public async Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, Instant receivedAt, CancellationToken cancellationToken)
     {

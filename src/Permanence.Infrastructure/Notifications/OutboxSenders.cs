@@ -13,12 +13,7 @@ namespace Permanence.Infrastructure.Notifications;
 /// </summary>
 public sealed class OutboxWriter(BlobServiceClient blobs)
 {
-    private readonly CreatedOnce<BlobContainerClient> _container = new(async () =>
-    {
-        var container = blobs.GetBlobContainerClient(StorageNames.OutboxContainer);
-        await container.CreateIfNotExistsAsync();
-        return container;
-    });
+    private readonly CreatedOnce<BlobContainerClient> _container = BlobContainers.CreatedOnFirstUse(blobs, StorageNames.OutboxContainer);
 
     public async Task<string> WriteAsync(string clientId, string messageId, string deliveryId, string extension, string contentType, string content, CancellationToken cancellationToken)
     {

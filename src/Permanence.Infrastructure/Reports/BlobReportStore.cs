@@ -11,12 +11,7 @@ namespace Permanence.Infrastructure.Reports;
 /// <summary>Report files in container "reports" at <c>{clientId}/{yyyy-MM}/{name}</c>; a closed month's files are written with If-None-Match: *.</summary>
 public sealed class BlobReportStore(BlobServiceClient blobs) : IReportStore
 {
-    private readonly CreatedOnce<BlobContainerClient> _container = new(async () =>
-    {
-        var container = blobs.GetBlobContainerClient(StorageNames.ReportsContainer);
-        await container.CreateIfNotExistsAsync();
-        return container;
-    });
+    private readonly CreatedOnce<BlobContainerClient> _container = BlobContainers.CreatedOnFirstUse(blobs, StorageNames.ReportsContainer);
 
     private async Task<BlobClient> BlobAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) =>
         (await _container.GetAsync().WaitAsync(cancellationToken)).GetBlobClient($"{clientId}/{YearMonthPattern.Iso.Format(period)}/{name}");
