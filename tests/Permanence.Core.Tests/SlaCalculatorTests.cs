@@ -281,4 +281,63 @@ public class SlaCalculatorTests
         Assert.Equal(100m, report.Penalties.Total);
         Assert.False(report.Penalties.Capped);
     }
+
+    [Fact]
+    public void Days_OneEntryPerLocalDay_WithOutcomesSplitAndSummingToTheMonth()
+    {
+        var report = Run(Althea(), [
+            Call("2026-09-30T22:00:00Z", outcome: CallOutcomes.Missed), // 00:00 CEST Thu 1 Oct: missed
+            Call("2026-10-05T08:00:00Z", 3), // Mon 5 Oct: answered
+            Call("2026-10-05T08:01:00Z", outcome: CallOutcomes.Abandoned, endAfter: 2), // short abandon (< 5 s)
+            Call("2026-10-05T08:02:00Z", outcome: CallOutcomes.Abandoned, endAfter: 10), // abandoned
+            Call("2026-10-05T21:59:59Z", outcome: CallOutcomes.Voicemail), // 23:59:59 CEST: still 5 Oct, missed
+            Call("2026-10-05T22:00:00Z", 12), // 00:00 CEST: Tue 6 Oct, answered
+            Call("2026-10-31T22:59:59Z", 1), // 23:59:59 CET Sat 31 Oct (after the DST change): answered
+        ]);
+
+        Assert.Equal(31, report.Days.Count);
+        Assert.Equal(Enumerable.Range(1, 31).Select(d => $"2026-10-{d:D2}"), report.Days.Select(d => d.Date));
+        Assert.Equal(new DayFigures("2026-10-01", 1, 0, 0, 0, 1), report.Days[0]);
+        Assert.Equal(new DayFigures("2026-10-05", 4, 1, 1, 1, 1), report.Days[4]);
+        Assert.Equal(new DayFigures("2026-10-06", 1, 1, 0, 0, 0), report.Days[5]);
+        Assert.Equal(new DayFigures("2026-10-31", 1, 1, 0, 0, 0), report.Days[30]);
+        Assert.All(report.Days.Where(d => d.Date is not ("2026-10-01" or "2026-10-05" or "2026-10-06" or "2026-10-31")),
+            d => Assert.Equal(new DayFigures(d.Date, 0, 0, 0, 0, 0), d));
+        Assert.Equal(report.VolumesByDay.Select(v => (v.Key, v.Count)), report.Days.Select(d => (d.Date, d.Inbound)));
+        Assert.Equal(new CallCounts(7, 3, 1, 1, 2, 6), report.Calls);
+    }
+
+    [Fact]
+    public void PickupDelays_FixedBuckets_LowerEdgeIncluded_UpperExcluded_AnsweredOnly()
+    {
+        // Pickups in seconds, business (Mon 08:xxZ) and evening (Mon 17:xxZ) together; unanswered calls not counted.
+        // [0,10): 0, 9.999 → 2; [10,20): 10, 19.999 → 2; [20,30): 20 → 1; [30,45): 30, 44.999 → 2; [45,60): 45 → 1;
+        // [60,120): 60, 90, 119.999 → 3; [120,∞): 120, 3600 → 2. Total 13 = answered.
+        double[] business = [0, 9.999, 10, 19.999, 20, 30, 44.999];
+        double[] evening = [45, 60, 90, 119.999, 120, 3600];
+        var calls = business.Select((s, i) => Call($"2026-10-05T08:{i:D2}:00Z", s))
+            .Concat(evening.Select((s, i) => Call($"2026-10-05T17:{i:D2}:00Z", s)))
+            .Append(Call("2026-10-05T08:30:00Z", outcome: CallOutcomes.Abandoned, endAfter: 40))
+            .Append(Call("2026-10-05T08:31:00Z", outcome: CallOutcomes.Missed));
+        var report = Run(Althea(), calls);
+
+        Assert.Equal(
+            [
+                new PickupDelayBucket(0, 10, 2), new PickupDelayBucket(10, 20, 2), new PickupDelayBucket(20, 30, 1),
+                new PickupDelayBucket(30, 45, 2), new PickupDelayBucket(45, 60, 1), new PickupDelayBucket(60, 120, 3),
+                new PickupDelayBucket(120, null, 2),
+            ],
+            report.PickupDelays);
+        Assert.Equal(report.Calls.Answered, report.PickupDelays.Sum(b => b.Count));
+    }
+
+    [Fact]
+    public void PickupDelays_NoAnsweredCall_AllBucketsPresentAndEmpty()
+    {
+        var report = Run(Althea(), [Call("2026-10-05T08:00:00Z", outcome: CallOutcomes.Missed)]);
+
+        Assert.Equal([0, 10, 20, 30, 45, 60, 120], report.PickupDelays.Select(b => b.FromSeconds));
+        Assert.Equal([10, 20, 30, 45, 60, 120, null], report.PickupDelays.Select(b => b.ToSeconds));
+        Assert.All(report.PickupDelays, b => Assert.Equal(0, b.Count));
+    }
 }

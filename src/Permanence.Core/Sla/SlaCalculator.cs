@@ -20,6 +20,9 @@ namespace Permanence.Core.Sla;
 /// </remarks>
 public static class SlaCalculator
 {
+    // Lower edges of the pickup-delay buckets, in seconds; the last bucket is open.
+    private static readonly int[] PickupEdges = [0, 10, 20, 30, 45, 60, 120];
+
     /// <summary>Over stored messages and delivery histories already in memory (tests, small months).</summary>
     public static SlaReport Calculate(
         ContractHistory history,
@@ -62,11 +65,12 @@ public static class SlaCalculator
             bands.TryAdd(name, new BandAccumulator(name));
         }
         var overall = new BandAccumulator("overall");
-        var days = new SortedDictionary<LocalDate, int>();
+        var days = new SortedDictionary<LocalDate, DayAccumulator>();
         for (var day = month.OnDayOfMonth(1); day.Month == month.Month; day = day.PlusDays(1))
         {
-            days[day] = 0;
+            days[day] = new DayAccumulator();
         }
+        var pickupBuckets = new int[PickupEdges.Length];
 
         await foreach (var call in calls.WithCancellation(cancellationToken))
         {
@@ -80,7 +84,11 @@ public static class SlaCalculator
             long? pickupMs = call.AnsweredAt is { } answered ? (answered - started).BclCompatibleTicks / NodaConstants.TicksPerMillisecond : null;
             band.AddCall(kind, pickupMs);
             overall.AddCall(kind, pickupMs);
-            days[started.InZone(zone).Date] += 1;
+            days[started.InZone(zone).Date].Add(kind);
+            if (pickupMs is { } delay)
+            {
+                pickupBuckets[PickupBucket(delay)]++;
+            }
         }
 
         var byPriority = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -162,7 +170,11 @@ public static class SlaCalculator
             VolumeRevision = new VolumeRevisionFigures(applied, revision?.ForecastMonthlyCalls, tolerance, relax, threshold),
             Compliance = compliance,
             Penalties = new PenaltyFigures(penaltyTotal, uncapped, perPoint, cap, penaltyTotal != uncapped),
-            VolumesByDay = days.Select(d => Share(d.Key.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Value, overall.Inbound)).ToList(),
+            VolumesByDay = days.Select(d => Share(Date(d.Key), d.Value.Inbound, overall.Inbound)).ToList(),
+            Days = days.Select(d => d.Value.Figures(Date(d.Key))).ToList(),
+            PickupDelays = PickupEdges
+                .Select((from, i) => new PickupDelayBucket(from, i + 1 < PickupEdges.Length ? PickupEdges[i + 1] : null, pickupBuckets[i]))
+                .ToList(),
             VolumesByBand = bandFigures.Select(b => Share(b.Band, b.Inbound, overall.Inbound)).ToList(),
             VolumesByScenario = byScenario.Select(s => Share(s.Key, s.Value, total)).ToList(),
         };
@@ -205,6 +217,23 @@ public static class SlaCalculator
         return new ComplianceLine(indicator, band, target, actual, met, points, points * (perPoint ?? 0));
     }
 
+    private static string Date(LocalDate day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The bucket whose lower edge is the highest not above the delay (compared in milliseconds, so 9.999 s is in
+    /// 0–10 and 10 s in 10–20). A negative delay (answer stamped before the start by another clock) goes to the first
+    /// bucket, so the buckets always add up to the answered calls.
+    /// </summary>
+    private static int PickupBucket(long delayMs)
+    {
+        var bucket = 0;
+        while (bucket + 1 < PickupEdges.Length && delayMs >= PickupEdges[bucket + 1] * 1000L)
+        {
+            bucket++;
+        }
+        return bucket;
+    }
+
     private static VolumeShare Share(string key, int count, int whole) =>
         new(key, count, whole == 0 ? null : (decimal)count / whole);
 
@@ -239,6 +268,26 @@ public static class SlaCalculator
     }
 
     private enum CallKind { Answered, Abandoned, ShortAbandoned, Missed }
+
+    private sealed class DayAccumulator
+    {
+        private int _answered, _abandoned, _shortAbandoned, _missed;
+
+        public int Inbound => _answered + _abandoned + _shortAbandoned + _missed;
+
+        public void Add(CallKind kind)
+        {
+            switch (kind)
+            {
+                case CallKind.Answered: _answered++; break;
+                case CallKind.Abandoned: _abandoned++; break;
+                case CallKind.ShortAbandoned: _shortAbandoned++; break;
+                default: _missed++; break;
+            }
+        }
+
+        public DayFigures Figures(string date) => new(date, Inbound, _answered, _abandoned, _shortAbandoned, _missed);
+    }
 
     private sealed class BandAccumulator(string name)
     {

@@ -19,6 +19,12 @@ public sealed record SlaReport
     public required IReadOnlyList<ComplianceLine> Compliance { get; init; }
     public required PenaltyFigures Penalties { get; init; }
     public required IReadOnlyList<VolumeShare> VolumesByDay { get; init; }
+
+    /// <summary>One entry per local day of the month, in order, with the same outcomes as <see cref="Calls"/>.</summary>
+    public required IReadOnlyList<DayFigures> Days { get; init; }
+
+    /// <summary>Pickup delays of the month's answered calls, in fixed buckets (0, 10, 20, 30, 45, 60, 120 s, open).</summary>
+    public required IReadOnlyList<PickupDelayBucket> PickupDelays { get; init; }
     public required IReadOnlyList<VolumeShare> VolumesByBand { get; init; }
     public required IReadOnlyList<VolumeShare> VolumesByScenario { get; init; }
 }
@@ -62,6 +68,12 @@ public static class SlaIndicators
 public sealed record ComplianceLine(string Indicator, string? Band, decimal Target, decimal? Actual, bool? Met, int PenaltyPoints, decimal PenaltyEuros);
 
 public sealed record PenaltyFigures(decimal Total, decimal Uncapped, decimal? PerPointEuros, decimal? CapEuros, bool Capped);
+
+/// <summary>One local day's inbound calls; <see cref="Date"/> is yyyy-MM-dd.</summary>
+public sealed record DayFigures(string Date, int Inbound, int Answered, int Abandoned, int ShortAbandoned, int Missed);
+
+/// <summary>Answered calls picked up after FromSeconds or more and less than ToSeconds (null: no upper edge).</summary>
+public sealed record PickupDelayBucket(int FromSeconds, int? ToSeconds, int Count);
 
 /// <summary>A count and its share of the whole (null when the whole is 0).</summary>
 public sealed record VolumeShare(string Key, int Count, decimal? Share);
