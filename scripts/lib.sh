@@ -15,6 +15,9 @@ FUNCTIONS_ACCOUNT_KEY="cGVybWFuZW5jZS1mdW5jdGlvbnMtdGVzdC1hY2NvdW50LWtleS1ub3QtY
 # A third one for the end-to-end routing tests, whose hosts consume their routing queue with running workers.
 ROUTING_ACCOUNT="routingaccount"
 ROUTING_ACCOUNT_KEY="cGVybWFuZW5jZS1yb3V0aW5nLWUyZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIz"
+# A fourth one for the monthly jobs tests, whose runs walk every client of their account.
+JOBS_ACCOUNT="jobsaccount"
+JOBS_ACCOUNT_KEY="cGVybWFuZW5jZS1tb250aGx5LWpvYnMtdGVzdC1hY2NvdW50LWtleS1ub3QtYS1zZWNyZXQtMDE="
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 export DOTNET_NOLOGO=1
@@ -54,7 +57,7 @@ connection_string() { # blobPort queuePort tablePort [account accountKey]
 
 # For AZURITE_ACCOUNTS ("name:key;name:key"): naming any account turns off Azurite's default one, so it is listed too.
 test_accounts() {
-  printf '%s:%s;%s:%s;%s:%s' "$DEV_ACCOUNT" "$DEV_ACCOUNT_KEY" "$FUNCTIONS_ACCOUNT" "$FUNCTIONS_ACCOUNT_KEY" "$ROUTING_ACCOUNT" "$ROUTING_ACCOUNT_KEY"
+  printf '%s:%s;%s:%s;%s:%s;%s:%s' "$DEV_ACCOUNT" "$DEV_ACCOUNT_KEY" "$FUNCTIONS_ACCOUNT" "$FUNCTIONS_ACCOUNT_KEY" "$ROUTING_ACCOUNT" "$ROUTING_ACCOUNT_KEY" "$JOBS_ACCOUNT" "$JOBS_ACCOUNT_KEY"
 }
 
 # start_azurite DATA_DIR BLOB QUEUE TABLE [--inMemoryPersistence]; sets AZURITE_PID.

@@ -105,6 +105,34 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
+        api.MapPost("/admin/jobs/sla-report", (HttpRequest r, ReportEndpoints e) => e.RunAsync(r))
+            .Describe("RunSlaReportJob", "Reports", "Runs the monthly SLA report of one client and month now (?client=…&period=YYYY-MM), as the hourly job does; the current month gives a month-to-date report.")
+            .RequiresApiKey("admin")
+            .Produces<SlaReportJobResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/admin/jobs/rebuild-indexes", (HttpRequest r, ReportEndpoints e) => e.RebuildIndexesAsync(r))
+            .Describe("RebuildMonthIndexes", "Reports", "Rewrites one client's entries of the calls and messages indexes by month from the stores (?client=…): a repair, should an index be lost.")
+            .RequiresApiKey("admin")
+            .Produces<IndexRebuildResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/clients/{clientId}/reports", (HttpRequest r, string clientId, ReportEndpoints e) => e.ListAsync(r, clientId))
+            .Describe("ListReports", "Reports", "The client's monthly SLA reports, each file with a read-only download link that expires within 15 minutes.")
+            .RequiresApiKey("auditor", "admin")
+            .Produces<ReportListResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/clients/{clientId}/reports/{period}", (HttpRequest r, string clientId, string period, ReportEndpoints e) => e.GetAsync(r, clientId, period))
+            .Describe("GetReport", "Reports", "One month's SLA report files (JSON, CSV, HTML) with read-only download links that expire within 15 minutes.")
+            .RequiresApiKey("auditor", "admin")
+            .Produces<ReportResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return app;
     }
 

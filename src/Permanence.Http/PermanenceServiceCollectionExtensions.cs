@@ -31,6 +31,9 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<IRoutingCommandHandler>(sp => sp.GetRequiredService<RoutingService>());
         services.AddSingleton<AcknowledgementService>();
         services.AddSingleton<Permanence.Core.Sla.SlaReportJob>();
+        services.AddSingleton<Permanence.Core.Sla.SlaReportMailer>();
+        services.AddSingleton<Permanence.Core.Sla.MonthIndexRebuild>();
+        services.AddSingleton<Permanence.Core.Jobs.MonthlyJobService>();
         services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp =>
         {
@@ -47,6 +50,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<MessageEndpoints>();
         services.AddSingleton<AckEndpoints>();
         services.AddSingleton<SmsEndpoints>();
+        services.AddSingleton<ReportEndpoints>();
         return services;
     }
 }

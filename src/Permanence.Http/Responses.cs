@@ -147,3 +147,21 @@ public sealed record AircallCallData(
 public sealed record AircallNumber(string? Digits);
 
 public sealed record AircallUser(long Id);
+
+/// <summary>A stored file with a read-only download link expiring within 15 minutes.</summary>
+public sealed record DownloadFileResponse(string Name, long Bytes, string Url, DateTimeOffset ExpiresAt);
+
+/// <summary>GET /clients/{clientId}/reports/{period}: one month's report files; <c>final</c> is false for a month to date.</summary>
+public sealed record ReportResponse(string ClientId, string Period, bool Final, IReadOnlyList<DownloadFileResponse> Files);
+
+/// <summary>GET /clients/{clientId}/reports: every month's report, oldest first.</summary>
+public sealed record ReportListResponse(string ClientId, IReadOnlyList<ReportResponse> Reports);
+
+/// <summary>
+/// POST /admin/jobs/sla-report: what the run did (<c>written</c>, <c>writtenMonthToDate</c>, or
+/// <c>alreadyFinal</c> when a closed month's report existed and nothing was rewritten), and the report's files.
+/// </summary>
+public sealed record SlaReportJobResponse(string ClientId, string Period, string Outcome, bool Final, IReadOnlyList<DownloadFileResponse> Files);
+
+/// <summary>POST /admin/jobs/rebuild-indexes: how many call and message entries were rewritten.</summary>
+public sealed record IndexRebuildResponse(string ClientId, int Calls, int Messages);

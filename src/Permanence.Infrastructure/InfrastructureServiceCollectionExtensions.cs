@@ -71,7 +71,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<IStorageHealthProbe, StorageHealthProbe>();
         services.AddSingleton<ICallStore, TableCallStore>();
         services.AddSingleton<ICallIndex, TableCallIndex>();
+        services.AddSingleton<BlobDownloadLinks>();
         services.AddSingleton<Permanence.Core.Sla.IReportStore, Reports.BlobReportStore>();
+        services.AddSingleton<Permanence.Core.Jobs.IMonthlyJobIndex, Jobs.TableMonthlyJobIndex>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
         services.AddSingleton<IMessageIndex, TableMessageIndex>();

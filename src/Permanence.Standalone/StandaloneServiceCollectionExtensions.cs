@@ -15,6 +15,7 @@ public static class StandaloneServiceCollectionExtensions
     {
         services.AddHostedService<RoutingQueueWorker>();
         services.AddHostedService<RoutingOutboxSweeper>();
+        services.AddHostedService<MonthlyJobsScheduler>();
         return services;
     }
 

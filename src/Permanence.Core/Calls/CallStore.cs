@@ -8,6 +8,9 @@ public interface ICallStore
 {
     Task<CallRecord?> GetAsync(string provider, string callId, CancellationToken cancellationToken);
 
+    /// <summary>Every call record of a client (a scan of the whole store: repairs only, never on a request's path).</summary>
+    IAsyncEnumerable<CallRecord> ListByClientAsync(string clientId, CancellationToken cancellationToken);
+
     /// <summary>
     /// Applies <see cref="CallRecord.Merge"/> under optimistic concurrency. <paramref name="admit"/> is called with
     /// the record as it is at each attempt and returns the observation to merge, or null to refuse the event: the

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using NodaTime;
 using Permanence.Core.Common;
 using Permanence.Core.Configuration;
+using Permanence.Core.Jobs;
 using Microsoft.Extensions.Logging;
 using Permanence.Core.Security;
 
@@ -22,7 +23,7 @@ public abstract record PutContractResult
 /// Creates and versions client configurations and reads them back, compiled (README, "Client configuration").
 /// Numbers are owned over time: a PUT is refused when it would give a number to two clients at the same moment.
 /// </summary>
-public sealed class ContractService(IContractStore store, TimeProvider time, ILogger<ContractService>? logger = null)
+public sealed class ContractService(IContractStore store, TimeProvider time, ILogger<ContractService>? logger = null, IMonthlyJobIndex? jobIndex = null)
 {
     /// <summary>Options for reading request bodies.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -91,6 +92,11 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
         }
     }
 
+    private Task RegisterMonthlyJobsAsync(string clientId, ContractHistory history, CancellationToken cancellationToken) =>
+        jobIndex is null || history.Latest is not { } latest
+            ? Task.CompletedTask
+            : jobIndex.RegisterAsync(clientId, history.Versions.Min(v => v.EffectiveFrom).ToYearMonth(), latest.Zone.Id, cancellationToken);
+
     private sealed class HeldLock(string token)
     {
         public string Token { get; set; } = token;
@@ -109,6 +115,7 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
                 // The same document again: nothing changes (PUT is idempotent). The number index is made to agree
                 // with what is stored, in case an earlier save died between its claims and its commit.
                 await SyncClaimsAsync(clientId, BuildHistory(clientId, stored), latest, cancellationToken);
+                await RegisterMonthlyJobsAsync(clientId, BuildHistory(clientId, stored), cancellationToken);
                 return new PutContractResult.Saved(sameDay.Version, sameDay.EffectiveFrom, ClientCreated: false, Changed: false);
             }
             var candidate = new StoredContractVersion(latest + 1, compiled.EffectiveFrom, Now, json);
@@ -134,6 +141,9 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
                 {
                     return new PutContractResult.Invalid(errors);
                 }
+                // Before the commit: a version stored without its row would never get its monthly report, while a
+                // row without a version (the commit failed) is only a hint the jobs skip.
+                await RegisterMonthlyJobsAsync(clientId, after, cancellationToken);
                 var saved = await store.SaveVersionAsync(clientId, candidate, latest, held.Token, CancellationToken.None);
                 held.Token = saved.LockToken ?? held.Token;
                 if (saved.Outcome == SaveOutcome.Saved)

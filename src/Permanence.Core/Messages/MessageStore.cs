@@ -18,6 +18,9 @@ public interface IMessageStore
 
     Task<Message?> GetAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>Every message of a client (a scan of the whole store: repairs only, never on a request's path).</summary>
+    IAsyncEnumerable<Message> ListByClientAsync(string clientId, CancellationToken cancellationToken);
+
     Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken);
 
     /// <summary>Records that the message's routing command is owed (written before the message itself); an existing marker keeps its time.</summary>

@@ -23,7 +23,11 @@ public sealed record EmailNotification(
     string Subject,
     string Html,
     string Text,
-    string Locale);
+    string Locale,
+    IReadOnlyList<EmailAttachment>? Attachments = null);
+
+/// <summary>A file sent with an email (the monthly report's CSV).</summary>
+public sealed record EmailAttachment(string FileName, string ContentType, ReadOnlyMemory<byte> Content);
 
 /// <summary>An SMS to send (at most two segments, see <see cref="SmsText"/>).</summary>
 public sealed record SmsNotification(string DeliveryId, string ClientId, string MessageId, string To, string Body);

@@ -2,14 +2,28 @@ using NodaTime;
 
 namespace Permanence.Core.Sla;
 
+/// <summary>A stored report file with a read-only download link that expires (README, "Reports for auditors").</summary>
+public sealed record ReportFile(string Name, long Bytes, Uri Url, DateTimeOffset ExpiresAt);
+
+/// <summary>One month's report files; <see cref="Final"/> is false for a month-to-date report.</summary>
+public sealed record ReportListing(YearMonth Period, bool Final, IReadOnlyList<ReportFile> Files);
+
 /// <summary>Port: the monthly report files, <c>reports/{clientId}/{yyyy-MM}/{name}</c> in Blob storage.</summary>
 public interface IReportStore
 {
-    Task<bool> ExistsAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+    /// <summary>Whether the file exists as a closed month's (final) file.</summary>
+    Task<bool> IsFinalAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes a file. With <paramref name="once"/> (a closed month) the write is conditional on the file not existing
-    /// (If-None-Match: *): false when it did, and nothing is changed; otherwise the file is replaced.
+    /// Writes a file. A final file (a closed month) is written once: false when a final file is already there, and
+    /// nothing is changed; it replaces a month-to-date file, but only the very one it read (so that of two
+    /// concurrent runs one writes and the other changes nothing). A month-to-date file is replaced.
     /// </summary>
-    Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool once, CancellationToken cancellationToken);
+    Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, CancellationToken cancellationToken);
+
+    /// <summary>A file's content, or null when it does not exist.</summary>
+    Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+
+    /// <summary>The client's reports (one month's when <paramref name="period"/> is given), oldest first, each file with a fresh download link.</summary>
+    Task<IReadOnlyList<ReportListing>> ListAsync(string clientId, YearMonth? period, CancellationToken cancellationToken);
 }

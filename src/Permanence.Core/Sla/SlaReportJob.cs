@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -42,6 +43,8 @@ public sealed class SlaReportJob(
     ILogger<SlaReportJob> logger)
 {
     public const string JsonFile = "sla-report.json";
+    public const string CsvFile = "sla-report.csv";
+    public const string HtmlFile = "sla-report.html";
 
     // Readable UTF-8 ("É", "&" as themselves): auditors read these files.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -64,7 +67,7 @@ public sealed class SlaReportJob(
             return SlaJobOutcome.OutOfContract;
         }
         var closed = period < current;
-        if (closed && await reports.ExistsAsync(clientId, period, JsonFile, cancellationToken))
+        if (closed && await reports.IsFinalAsync(clientId, period, JsonFile, cancellationToken))
         {
             return SlaJobOutcome.AlreadyFinal;
         }
@@ -78,8 +81,14 @@ public sealed class SlaReportJob(
                 await deliveries.ListAttemptsAsync(id, cancellationToken)),
             cancellationToken);
         report = report with { Final = closed };
+        // The JSON goes last: its presence says the month's report is complete, so a run that died after the CSV
+        // or the page is completed by the next one, which finds those already written and leaves them.
+        await reports.WriteAsync(clientId, period, CsvFile, "text/csv; charset=utf-8",
+            Encoding.UTF8.GetBytes(SlaReportCsv.Render(report)), closed, cancellationToken);
+        await reports.WriteAsync(clientId, period, HtmlFile, "text/html; charset=utf-8",
+            Encoding.UTF8.GetBytes(SlaReportHtml.Render(report, latest.Configuration.Name ?? clientId, latest.Configuration.Locale ?? "en-GB")), closed, cancellationToken);
         var written = await reports.WriteAsync(clientId, period, JsonFile, "application/json; charset=utf-8",
-            JsonSerializer.SerializeToUtf8Bytes(report, Json), once: closed, cancellationToken);
+            JsonSerializer.SerializeToUtf8Bytes(report, Json), closed, cancellationToken);
         logger.LogInformation("SLA report of client {ClientId} for {Period}: {Outcome}", clientId, SlaPeriod.Format(period),
             written ? (closed ? "final, written" : "month to date, written") : "already written");
         return !written ? SlaJobOutcome.AlreadyFinal : closed ? SlaJobOutcome.Written : SlaJobOutcome.WrittenMonthToDate;

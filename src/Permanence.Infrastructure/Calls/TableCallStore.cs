@@ -21,6 +21,15 @@ public sealed class TableCallStore(Tables tables) : ICallStore
         return entity.HasValue ? ToRecord(entity.Value!) : null;
     }
 
+    public async IAsyncEnumerable<CallRecord> ListByClientAsync(string clientId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.CallsTable, cancellationToken);
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ClientId eq {clientId} and RowKey eq {RowKey}"), cancellationToken: cancellationToken))
+        {
+            yield return ToRecord(entity);
+        }
+    }
+
     public async Task<CallMergeOutcome> MergeAsync(string provider, string callId, Func<CallRecord?, CallObservation?> admit, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.CallsTable, cancellationToken);

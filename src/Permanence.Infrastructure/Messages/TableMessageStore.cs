@@ -60,11 +60,22 @@ public sealed class TableMessageStore(Tables tables) : IMessageStore
         {
             return null;
         }
-        var message = JsonSerializer.Deserialize<Message>(ChunkedText.Read(entity.Value!, "Json"), StorageJson.Options)!;
-        return message with
+        return ToMessage(entity.Value!);
+    }
+
+    private static Message ToMessage(TableEntity entity) =>
+        JsonSerializer.Deserialize<Message>(ChunkedText.Read(entity, "Json"), StorageJson.Options)! with
         {
-            RoutingState = Enum.TryParse<RoutingState>(entity.Value!.GetString("RoutingState"), out var state) ? state : RoutingState.Pending,
+            RoutingState = Enum.TryParse<RoutingState>(entity.GetString("RoutingState"), out var state) ? state : RoutingState.Pending,
         };
+
+    public async IAsyncEnumerable<Message> ListByClientAsync(string clientId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MessagesTable, cancellationToken);
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ClientId eq {clientId} and RowKey eq {MessageRow}"), cancellationToken: cancellationToken))
+        {
+            yield return ToMessage(entity);
+        }
     }
 
     public async Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken)

@@ -34,10 +34,14 @@ public sealed class OutboxEmailSender(OutboxWriter outbox, TimeProvider time) : 
         new DeliveryOutcome.Sent(await outbox.WriteAsync(email.ClientId, email.MessageId, email.DeliveryId, "eml", "message/rfc822; charset=utf-8",
             Mime(email, time.GetUtcNow()), cancellationToken));
 
-    /// <summary>A multipart/alternative message in UTF-8, 8-bit: readable as text, and opens in a mail client.</summary>
+    /// <summary>
+    /// A multipart/alternative message in UTF-8, 8-bit: readable as text, and opens in a mail client. With
+    /// attachments, it is the first part of a multipart/mixed message whose other parts are the files, in base64.
+    /// </summary>
     internal static string Mime(EmailNotification email, DateTimeOffset date)
     {
         var boundary = $"permanence-{Guid.NewGuid():N}";
+        var mixed = email.Attachments is { Count: > 0 } ? $"permanence-mixed-{Guid.NewGuid():N}" : null;
         var mime = new StringBuilder();
         mime.Append("Date: ").Append(date.ToString("r", System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n");
         mime.Append("To: ").Append(email.ToName is { Length: > 0 } name ? $"\"{name.Replace("\"", "'", StringComparison.Ordinal)}\" <{email.To}>" : email.To).Append("\r\n");
@@ -45,12 +49,28 @@ public sealed class OutboxEmailSender(OutboxWriter outbox, TimeProvider time) : 
         mime.Append("Content-Language: ").Append(email.Locale).Append("\r\n");
         mime.Append("X-Permanence-Message: ").Append(email.MessageId).Append("\r\n");
         mime.Append("MIME-Version: 1.0\r\n");
+        if (mixed is not null)
+        {
+            mime.Append("Content-Type: multipart/mixed; boundary=\"").Append(mixed).Append("\"\r\n\r\n");
+            mime.Append("--").Append(mixed).Append("\r\n");
+        }
         mime.Append("Content-Type: multipart/alternative; boundary=\"").Append(boundary).Append("\"\r\n\r\n");
         mime.Append("--").Append(boundary).Append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
         mime.Append(email.Text).Append("\r\n");
         mime.Append("--").Append(boundary).Append("\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
         mime.Append(email.Html).Append("\r\n");
         mime.Append("--").Append(boundary).Append("--\r\n");
+        if (mixed is not null)
+        {
+            foreach (var attachment in email.Attachments!)
+            {
+                mime.Append("--").Append(mixed).Append("\r\nContent-Type: ").Append(attachment.ContentType)
+                    .Append("\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"")
+                    .Append(attachment.FileName.Replace("\"", "", StringComparison.Ordinal)).Append("\"\r\n\r\n")
+                    .Append(Convert.ToBase64String(attachment.Content.Span, Base64FormattingOptions.InsertLineBreaks)).Append("\r\n");
+            }
+            mime.Append("--").Append(mixed).Append("--\r\n");
+        }
         return mime.ToString();
     }
 }

@@ -72,6 +72,10 @@ public sealed class SendGridEmailSender : IEmailSender
         };
         message.AddTo(new EmailAddress(email.To, email.ToName is { Length: > 0 } name ? name : null));
         message.AddCustomArg(MessageIdArg, email.MessageId);
+        foreach (var attachment in email.Attachments ?? [])
+        {
+            message.AddAttachment(attachment.FileName, Convert.ToBase64String(attachment.Content.Span), attachment.ContentType);
+        }
         try
         {
             var response = await _client.SendEmailAsync(message, cancellationToken);

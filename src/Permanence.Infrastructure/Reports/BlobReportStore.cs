@@ -8,33 +8,108 @@ using Permanence.Infrastructure.Storage;
 
 namespace Permanence.Infrastructure.Reports;
 
-/// <summary>Report files in container "reports" at <c>{clientId}/{yyyy-MM}/{name}</c>; a closed month's files are written with If-None-Match: *.</summary>
-public sealed class BlobReportStore(BlobServiceClient blobs) : IReportStore
+/// <summary>
+/// Report files in container "reports" at <c>{clientId}/{yyyy-MM}/{name}</c>. A closed month's files are written
+/// with If-None-Match: * and marked final in their metadata; download links are read-only, one blob each.
+/// </summary>
+public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks links) : IReportStore
 {
+    private const string FinalMetadata = "final";
+
     private readonly CreatedOnce<BlobContainerClient> _container = BlobContainers.CreatedOnFirstUse(blobs, StorageNames.ReportsContainer);
 
     private async Task<BlobClient> BlobAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) =>
         (await _container.GetAsync().WaitAsync(cancellationToken)).GetBlobClient($"{clientId}/{YearMonthPattern.Iso.Format(period)}/{name}");
 
-    public async Task<bool> ExistsAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) =>
-        await (await BlobAsync(clientId, period, name, cancellationToken)).ExistsAsync(cancellationToken);
+    public async Task<bool> IsFinalAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    {
+        var blob = await BlobAsync(clientId, period, name, cancellationToken);
+        try
+        {
+            return IsFinal((await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.Metadata);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
 
-    public async Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool once, CancellationToken cancellationToken)
+    private static bool IsFinal(IDictionary<string, string> metadata) => metadata.TryGetValue(FinalMetadata, out var flag) && flag == "true";
+
+    public async Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, CancellationToken cancellationToken)
     {
         var blob = await BlobAsync(clientId, period, name, cancellationToken);
         var options = new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            Conditions = once ? new BlobRequestConditions { IfNoneMatch = ETag.All } : null,
+            Metadata = new Dictionary<string, string> { [FinalMetadata] = final ? "true" : "false" },
         };
-        try
+        if (!final)
         {
             await blob.UploadAsync(BinaryData.FromBytes(content), options, cancellationToken);
             return true;
         }
-        catch (RequestFailedException e) when (once && e.Status is 409 or 412)
+        // If-None-Match: * first; over a month-to-date file, If-Match its ETag: a final file is never replaced.
+        options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            return false; // written before (or by a concurrent run): a closed month's report never changes
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromBytes(content), options, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // There is a file (or a concurrent run wrote one): replace it only if it is a month to date.
+            }
+            try
+            {
+                var existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+                if (IsFinal(existing.Metadata))
+                {
+                    return false;
+                }
+                options.Conditions = new BlobRequestConditions { IfMatch = existing.ETag };
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
+            }
         }
+        return false; // it kept changing under us: the concurrent run that did change it wrote the final file
+    }
+
+    public async Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    {
+        var blob = await BlobAsync(clientId, period, name, cancellationToken);
+        try
+        {
+            return (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<ReportListing>> ListAsync(string clientId, YearMonth? period, CancellationToken cancellationToken)
+    {
+        var container = await _container.GetAsync().WaitAsync(cancellationToken);
+        var prefix = period is { } month ? $"{clientId}/{YearMonthPattern.Iso.Format(month)}/" : $"{clientId}/";
+        var months = new SortedDictionary<YearMonth, (bool Final, List<ReportFile> Files)>();
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
+        {
+            // {clientId}/{yyyy-MM}/{name}: anything else under the prefix is not a report file.
+            var parts = item.Name.Split('/');
+            if (parts.Length != 3 || YearMonthPattern.Iso.Parse(parts[1]) is not { Success: true } parsed)
+            {
+                continue;
+            }
+            var (url, expiresAt) = await links.ReadLinkAsync(container.GetBlobClient(item.Name), cancellationToken);
+            var entry = months.TryGetValue(parsed.Value, out var found) ? found : (Final: true, Files: new List<ReportFile>());
+            entry.Files.Add(new ReportFile(parts[2], item.Properties.ContentLength ?? 0, url, expiresAt));
+            months[parsed.Value] = (entry.Final && IsFinal(item.Metadata), entry.Files);
+        }
+        return months.Select(m => new ReportListing(m.Key, m.Value.Final, m.Value.Files)).ToList();
     }
 }

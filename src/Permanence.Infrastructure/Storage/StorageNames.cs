@@ -13,9 +13,10 @@ public static class StorageNames
     public const string SmsReplyCodesTable = "SmsReplyCodes";
     public const string CallsByMonthTable = "CallsByMonth";
     public const string MessagesByMonthTable = "MessagesByMonth";
+    public const string MonthlyJobsTable = "MonthlyJobs";
 
     public static readonly IReadOnlyList<string> Tables =
-        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable];
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable, MonthlyJobsTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

@@ -83,6 +83,8 @@ public class HardeningAdapterTests
 
         public Task<Message?> GetAsync(string id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
 
+        public IAsyncEnumerable<Message> ListByClientAsync(string clientId, CancellationToken cancellationToken) => inner.ListByClientAsync(clientId, cancellationToken);
+
         public Task SetRoutingStateAsync(string id, RoutingState state, CancellationToken cancellationToken) => throw new IOException("Storage refused the write.");
 
         public Task AddPendingRoutingAsync(string id, string clientId, Instant at, CancellationToken cancellationToken) => inner.AddPendingRoutingAsync(id, clientId, at, cancellationToken);

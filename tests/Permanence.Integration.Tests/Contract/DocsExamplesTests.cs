@@ -92,8 +92,10 @@ public sealed partial class DocsExamplesTests(HostFixture<StandaloneHost.Factory
         return text
             .Replace("dev-admin-key-0000000000000000", TestKeys.Admin, StringComparison.Ordinal)
             .Replace("dev-operator-key-00000000000000", TestKeys.Operator, StringComparison.Ordinal)
+            .Replace("dev-auditor-key-000000000000000", TestKeys.Auditor, StringComparison.Ordinal)
             .Replace("dev-aircall-token", TestKeys.AircallToken, StringComparison.Ordinal)
             .Replace("/clients/althea", $"/clients/{clientId}", StringComparison.Ordinal)
+            .Replace("client=althea", $"client={clientId}", StringComparison.Ordinal)
             .Replace("\"clientId\":\"althea\"", $"\"clientId\":\"{clientId}\"", StringComparison.Ordinal)
             .Replace("\"clientId\": \"althea\"", $"\"clientId\": \"{clientId}\"", StringComparison.Ordinal)
             .Replace("+33186950000", e164, StringComparison.Ordinal)

@@ -19,6 +19,10 @@ public enum FuzzRoute
     GetAck,
     PostAck,
     TwilioSms,
+    RunSlaReportJob,
+    ListReports,
+    GetReport,
+    RebuildMonthIndexes,
 }
 
 public static class FuzzRoutes
@@ -38,6 +42,10 @@ public static class FuzzRoutes
         (FuzzRoute.GetAck, "GET", "acks/{token}"),
         (FuzzRoute.PostAck, "POST", "acks/{token}"),
         (FuzzRoute.TwilioSms, "POST", "telephony/twilio/sms"),
+        (FuzzRoute.RunSlaReportJob, "POST", "admin/jobs/sla-report"),
+        (FuzzRoute.ListReports, "GET", "clients/{clientId}/reports"),
+        (FuzzRoute.GetReport, "GET", "clients/{clientId}/reports/{period}"),
+        (FuzzRoute.RebuildMonthIndexes, "POST", "admin/jobs/rebuild-indexes"),
     ];
 
     public static string Method(this FuzzRoute route) => All.Single(r => r.Route == route).Method;

@@ -15,7 +15,13 @@ public sealed class FuzzRenderer(FuzzWorld world)
     public FuzzRequest Render(FuzzCase c)
     {
         var (path, _) = Path(c);
-        var pathAndQuery = path + (c.Query ?? "");
+        // The jobs' valid requests are their queries; a generated query replaces them.
+        var pathAndQuery = path + (c.Query ?? c.Route switch
+        {
+            FuzzRoute.RunSlaReportJob => JobQuery(c),
+            FuzzRoute.RebuildMonthIndexes => $"?client={Uri.EscapeDataString(ReportClient(c.Pool))}",
+            _ => "",
+        });
         var headers = new List<(string, string)>();
         var authorization = Authorization(c);
         if (authorization is not null)
@@ -73,6 +79,8 @@ public sealed class FuzzRenderer(FuzzWorld world)
             },
             FuzzRoute.GetMessage => [(c.Pool % 4) switch { 0 => world.MessageIds[0], 1 => world.MessageIds[1], 2 => "msg-" + new string('0', 32), _ => "msg-unknown" }],
             FuzzRoute.GetAck or FuzzRoute.PostAck => [world.AckTokenPool[c.Pool % world.AckTokenPool.Count]],
+            FuzzRoute.ListReports => [ReportClient(c.Pool)],
+            FuzzRoute.GetReport => [ReportClient(c.Pool), ReportPeriod(c.Variant)],
             _ => [],
         };
         var escaped = parameters.Select(Uri.EscapeDataString).ToArray();
@@ -89,11 +97,33 @@ public sealed class FuzzRenderer(FuzzWorld world)
         return (path, parameters);
     }
 
+    private string ReportClient(int pool) => (pool % 4) switch { 0 or 1 => world.Client, 2 => world.OtherClient, _ => $"fz{world.Run}-nobody" };
+
+    /// <summary>This month and the last (in UTC: the fuzz client's zone may differ by a day), then periods refused or before the contract.</summary>
+    private static string ReportPeriod(int variant)
+    {
+        var now = DateTime.UtcNow;
+        return (variant % 8) switch
+        {
+            0 or 1 => now.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            2 => now.AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            3 => "1999-01",
+            4 => now.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            5 => "2026-13",
+            6 => "2026-1",
+            _ => "..",
+        };
+    }
+
+    private string JobQuery(FuzzCase c) =>
+        $"?client={Uri.EscapeDataString(ReportClient(c.Pool))}&period={Uri.EscapeDataString(ReportPeriod(c.Variant))}";
+
     private string? Authorization(FuzzCase c)
     {
         var (valid, other) = c.Route switch
         {
-            FuzzRoute.PutClient or FuzzRoute.GetClient => (TestKeys.Admin, world.ScopedAdminKey),
+            FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.RunSlaReportJob or FuzzRoute.RebuildMonthIndexes => (TestKeys.Admin, world.ScopedAdminKey),
+            FuzzRoute.ListReports or FuzzRoute.GetReport => (TestKeys.Auditor, world.ScopedAuditorKey),
             FuzzRoute.GetCall or FuzzRoute.GetMessage => (TestKeys.Operator, world.ScopedAdminKey),
             _ => (TestKeys.Operator, world.ScopedOperatorKey),
         };
@@ -118,9 +148,11 @@ public sealed class FuzzRenderer(FuzzWorld world)
             {
                 FuzzRoute.PutClient or FuzzRoute.GetClient => $"Bearer {TestKeys.Operator}",
                 FuzzRoute.PostMessage => $"Bearer {TestKeys.Admin}",
+                FuzzRoute.ListReports or FuzzRoute.GetReport => $"Bearer {TestKeys.Operator}",
                 _ => $"Bearer {TestKeys.Auditor}",
             },
             AuthChoice.OtherClientKey => c.Route is FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.GetCall or FuzzRoute.GetMessage
+                or FuzzRoute.RunSlaReportJob or FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.RebuildMonthIndexes
                 ? $"Bearer {world.OtherAdminKey}"
                 : $"Bearer {world.OtherOperatorKey}",
             _ => throw new InvalidOperationException(),

@@ -22,6 +22,13 @@ public static class TestEnvironment
 
     public static string RoutingStorageConnectionString => WithAccount(StorageConnectionString, RoutingAccount, RoutingAccountKey);
 
+    /// <summary>The fourth account (JOBS_ACCOUNT in scripts/lib.sh): monthly job runs, which walk every client of their account.</summary>
+    public const string JobsAccount = "jobsaccount";
+
+    public const string JobsAccountKey = "cGVybWFuZW5jZS1tb250aGx5LWpvYnMtdGVzdC1hY2NvdW50LWtleS1ub3QtYS1zZWNyZXQtMDE=";
+
+    public static string JobsStorageConnectionString => WithAccount(StorageConnectionString, JobsAccount, JobsAccountKey);
+
     /// <summary>The account of the Standalone host.</summary>
     public static string StorageConnectionString =>
         Environment.GetEnvironmentVariable(StorageVariable) is { Length: > 0 } value

@@ -128,6 +128,11 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         {
             yield return new($"GET /messages/{{id}} ({what})", key => Json(HttpMethod.Get, $"/api/messages/{id}", key), Expect.Refused);
         }
+
+        yield return new("GET /clients/{A}/reports", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/reports", key), Expect.Forbidden);
+        yield return new("GET /clients/{A}/reports/2026-10", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/reports/2026-10", key), Expect.Forbidden);
+        yield return new("POST /admin/jobs/rebuild-indexes for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/rebuild-indexes?client={w.ClientA}", key), Expect.Forbidden);
+        yield return new("POST /admin/jobs/sla-report for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/sla-report?client={w.ClientA}&period=2026-10", key), Expect.Forbidden);
     }
 
     [Fact]
@@ -232,6 +237,10 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/messages/{W.MessageIdB}", W.OperatorB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/messages/{W.MessageIdB}", W.AdminB, null));
         await Expect(HttpStatusCode.Forbidden, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}", W.AuditorB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Post, $"/api/admin/jobs/sla-report?client={W.ClientB}&period=2026-10", W.AdminB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports", W.AuditorB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports/2026-10", W.AuditorB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports/2026-10", W.AdminB, null));
     }
 
     private async Task<Dictionary<string, string>> ReadAsAdminAsync()
