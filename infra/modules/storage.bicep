@@ -16,7 +16,7 @@ param deploymentContainerName string
 
 var dataContainers = [ 'raw', 'outbox' ]
 var auditContainers = [ 'reports', 'exports' ]
-var tableNames = [ 'Contracts', 'PhoneNumbers', 'Calls', 'Messages', 'RoutingOutbox', 'Deliveries', 'Acknowledgements', 'SmsReplyCodes', 'CallsByMonth', 'MessagesByMonth', 'MonthlyJobs' ]
+var tableNames = [ 'Contracts', 'PhoneNumbers', 'Calls', 'Messages', 'RoutingOutbox', 'Deliveries', 'Acknowledgements', 'SmsReplyCodes', 'CallsByMonth', 'MessagesByMonth', 'MonthlyJobs', 'ExportAccessLog' ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name

@@ -110,14 +110,17 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .RequiresApiKey("admin")
             .Produces<SlaReportJobResponse>(StatusCodes.Status200OK)
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/admin/jobs/rebuild-indexes", (HttpRequest r, ReportEndpoints e) => e.RebuildIndexesAsync(r))
-            .Describe("RebuildMonthIndexes", "Reports", "Rewrites one client's entries of the calls and messages indexes by month from the stores (?client=…): a repair, should an index be lost.")
+            .Describe("RebuildMonthIndexes", "Reports", "Rewrites one client's entries of the calls and messages indexes by month from the stores (?client=…): a repair, should an index be lost; one at a time (409), not again for a client within 10 minutes (429).")
             .RequiresApiKey("admin")
             .Produces<IndexRebuildResponse>(StatusCodes.Status200OK)
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapGet("/clients/{clientId}/reports", (HttpRequest r, string clientId, ReportEndpoints e) => e.ListAsync(r, clientId))
             .Describe("ListReports", "Reports", "The client's monthly SLA reports, each file with a read-only download link that expires within 15 minutes.")
@@ -130,6 +133,28 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .Describe("GetReport", "Reports", "One month's SLA report files (JSON, CSV, HTML) with read-only download links that expire within 15 minutes.")
             .RequiresApiKey("auditor", "admin")
             .Produces<ReportResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/admin/jobs/export", (HttpRequest r, ExportEndpoints e) => e.RunAsync(r))
+            .Describe("RunExportJob", "Exports", "Makes one client's reversibility export of a closed month now (?client=…&period=YYYY-MM), as the hourly job does; 409 for a month not closed yet.")
+            .RequiresApiKey("admin")
+            .Produces<ExportJobResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/clients/{clientId}/exports", (HttpRequest r, string clientId, ExportEndpoints e) => e.ListAsync(r, clientId))
+            .Describe("ListExports", "Exports", "The client's complete monthly exports, each with a read-only link to its manifest (expires within 15 minutes); recorded in the access log.")
+            .RequiresApiKey("auditor", "admin")
+            .Produces<ExportListResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/clients/{clientId}/exports/{period}", (HttpRequest r, string clientId, string period, ExportEndpoints e) => e.GetAsync(r, clientId, period))
+            .Describe("GetExport", "Exports", "One month's export: its manifest and a read-only download link per file (expires within 15 minutes); every link is recorded in the access log.")
+            .RequiresApiKey("auditor", "admin")
+            .Produces<ExportResponse>(StatusCodes.Status200OK)
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

@@ -33,6 +33,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<Permanence.Core.Sla.SlaReportJob>();
         services.AddSingleton<Permanence.Core.Sla.SlaReportMailer>();
         services.AddSingleton<Permanence.Core.Sla.MonthIndexRebuild>();
+        services.AddSingleton<Permanence.Core.Exports.ExportJob>();
         services.AddSingleton<Permanence.Core.Jobs.MonthlyJobService>();
         services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp =>
@@ -50,7 +51,10 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<MessageEndpoints>();
         services.AddSingleton<AckEndpoints>();
         services.AddSingleton<SmsEndpoints>();
+        services.AddSingleton<JobGate>();
+        services.AddSingleton<ClientRoutes>();
         services.AddSingleton<ReportEndpoints>();
+        services.AddSingleton<ExportEndpoints>();
         return services;
     }
 }

@@ -20,6 +20,9 @@ public static class Problems
     public static IResult Conflict(string detail) =>
         Results.Problem(title: "Conflict", detail: detail, statusCode: StatusCodes.Status409Conflict);
 
+    public static IResult TooManyRequests(string detail) =>
+        Results.Problem(title: "Too Many Requests", detail: detail, statusCode: StatusCodes.Status429TooManyRequests);
+
     public static IResult PayloadTooLarge() => Results.Problem(
         title: "Payload Too Large",
         detail: $"Bodies are limited to {HttpIo.MaxBodyBytes / 1024} KiB.",

@@ -165,3 +165,18 @@ public sealed record SlaReportJobResponse(string ClientId, string Period, string
 
 /// <summary>POST /admin/jobs/rebuild-indexes: how many call and message entries were rewritten.</summary>
 public sealed record IndexRebuildResponse(string ClientId, int Calls, int Messages);
+
+/// <summary>
+/// GET /clients/{clientId}/exports/{period}: the export's manifest (as written, with every file's rows, bytes and
+/// SHA-256) and a read-only download link per file, manifest.json included.
+/// </summary>
+public sealed record ExportResponse(string ClientId, string Period, bool Final, System.Text.Json.Nodes.JsonNode Manifest, IReadOnlyList<DownloadFileResponse> Files);
+
+/// <summary>One month's complete export in a listing, with the link to its manifest.</summary>
+public sealed record ExportListItem(string Period, DownloadFileResponse Manifest);
+
+/// <summary>GET /clients/{clientId}/exports: every complete export, oldest first.</summary>
+public sealed record ExportListResponse(string ClientId, IReadOnlyList<ExportListItem> Exports);
+
+/// <summary>POST /admin/jobs/export: <c>written</c>, or <c>alreadyComplete</c> when nothing was rewritten.</summary>
+public sealed record ExportJobResponse(string ClientId, string Period, string Outcome);

@@ -74,6 +74,8 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<BlobDownloadLinks>();
         services.AddSingleton<Permanence.Core.Sla.IReportStore, Reports.BlobReportStore>();
         services.AddSingleton<Permanence.Core.Jobs.IMonthlyJobIndex, Jobs.TableMonthlyJobIndex>();
+        services.AddSingleton<Permanence.Core.Exports.IExportStore, Exports.BlobExportStore>();
+        services.AddSingleton<Permanence.Core.Exports.IExportAccessLog, Exports.TableExportAccessLog>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
         services.AddSingleton<IMessageIndex, TableMessageIndex>();

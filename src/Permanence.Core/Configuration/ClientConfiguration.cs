@@ -147,3 +147,14 @@ public sealed record RetentionConfiguration
 {
     public int? Months { get; init; }
 }
+
+public static class ClientConfigurationSecrets
+{
+    public const string SecretMask = "whsec_********";
+
+    /// <summary>Webhook secrets are write-only: an admin can replace them, nobody reads them back (API answers, exports).</summary>
+    public static ClientConfiguration WithSecretsMasked(this ClientConfiguration configuration) => configuration with
+    {
+        Contacts = configuration.Contacts?.Select(c => c.Webhook is null ? c : c with { Webhook = c.Webhook with { Secret = SecretMask } }).ToList(),
+    };
+}

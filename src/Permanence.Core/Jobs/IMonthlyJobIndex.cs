@@ -9,7 +9,8 @@ namespace Permanence.Core.Jobs;
 /// <param name="FirstMonth">The month of the client's earliest <c>effectiveFrom</c>.</param>
 /// <param name="ZoneId">The time zone of the client's latest version (IANA id).</param>
 /// <param name="ReportedThrough">Every month up to this one has a final report, emailed: null when none yet.</param>
-public sealed record MonthlyJobEntry(string ClientId, YearMonth FirstMonth, string ZoneId, YearMonth? ReportedThrough);
+/// <param name="ExportedThrough">Every month up to this one has a complete export: null when none yet.</param>
+public sealed record MonthlyJobEntry(string ClientId, YearMonth FirstMonth, string ZoneId, YearMonth? ReportedThrough, YearMonth? ExportedThrough = null);
 
 /// <summary>Port: the small index the hourly jobs read (table "MonthlyJobs"), so that a run with nothing to do reads nothing else.</summary>
 public interface IMonthlyJobIndex
@@ -24,4 +25,12 @@ public interface IMonthlyJobIndex
 
     /// <summary>Moves the client's report progress forward to <paramref name="month"/> (never backwards).</summary>
     Task MarkReportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken);
+
+    /// <summary>Whether the month's report was emailed to the contact (each recipient gets it once).</summary>
+    Task<bool> WasEmailedAsync(string clientId, YearMonth month, string contactId, CancellationToken cancellationToken);
+
+    Task MarkEmailedAsync(string clientId, YearMonth month, string contactId, CancellationToken cancellationToken);
+
+    /// <summary>Moves the client's export progress forward to <paramref name="month"/> (never backwards).</summary>
+    Task MarkExportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken);
 }

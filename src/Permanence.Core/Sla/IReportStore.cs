@@ -15,11 +15,12 @@ public interface IReportStore
     Task<bool> IsFinalAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes a file. A final file (a closed month) is written once: false when a final file is already there, and
-    /// nothing is changed; it replaces a month-to-date file, but only the very one it read (so that of two
-    /// concurrent runs one writes and the other changes nothing). A month-to-date file is replaced.
+    /// Writes a file, conditionally on what is there (two concurrent runs never interleave): a month-to-date file
+    /// (<paramref name="final"/> false) never replaces a final one; a final file replaces a month-to-date one, and
+    /// another final one only with <paramref name="replaceFinal"/> (the CSV and page of a closed month whose JSON,
+    /// written last, is not there yet: a run that died half-way). False when nothing was written for that reason.
     /// </summary>
-    Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, CancellationToken cancellationToken);
+    Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, bool replaceFinal, CancellationToken cancellationToken);
 
     /// <summary>A file's content, or null when it does not exist.</summary>
     Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);

@@ -23,8 +23,11 @@ public enum SlaJobOutcome
 
     UnknownClient,
 
-    /// <summary>The month is before the client's first configuration, or after the current one.</summary>
+    /// <summary>The month is after the current one in the client's zone.</summary>
     OutOfContract,
+
+    /// <summary>The month is before the client's first configuration: there is nothing to report.</summary>
+    BeforeContract,
 }
 
 /// <summary>
@@ -60,14 +63,19 @@ public sealed class SlaReportJob(
         {
             return SlaJobOutcome.UnknownClient;
         }
-        var current = Instant.FromDateTimeOffset(time.GetUtcNow()).InZone(latest.Zone).Date.ToYearMonth();
-        var first = history.Versions.Min(v => v.EffectiveFrom).ToYearMonth();
-        if (period < first || period > current)
+        // The zone of the version in force now decides which months have closed (a version dated later does not).
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var current = now.InZone((history.VersionAt(now) ?? latest).Zone).Date.ToYearMonth();
+        if (period < history.Versions.Min(v => v.EffectiveFrom).ToYearMonth())
+        {
+            return SlaJobOutcome.BeforeContract;
+        }
+        if (period > current)
         {
             return SlaJobOutcome.OutOfContract;
         }
         var closed = period < current;
-        if (closed && await reports.IsFinalAsync(clientId, period, JsonFile, cancellationToken))
+        if (await reports.IsFinalAsync(clientId, period, JsonFile, cancellationToken))
         {
             return SlaJobOutcome.AlreadyFinal;
         }
@@ -81,14 +89,14 @@ public sealed class SlaReportJob(
                 await deliveries.ListAttemptsAsync(id, cancellationToken)),
             cancellationToken);
         report = report with { Final = closed };
-        // The JSON goes last: its presence says the month's report is complete, so a run that died after the CSV
-        // or the page is completed by the next one, which finds those already written and leaves them.
+        // The JSON goes last: a final JSON says the month's report is complete. A run that died after the CSV or
+        // the page is redone by the next one, which replaces them, so the three files always agree.
         await reports.WriteAsync(clientId, period, CsvFile, "text/csv; charset=utf-8",
-            Encoding.UTF8.GetBytes(SlaReportCsv.Render(report)), closed, cancellationToken);
+            Encoding.UTF8.GetBytes(SlaReportCsv.Render(report)), closed, replaceFinal: true, cancellationToken);
         await reports.WriteAsync(clientId, period, HtmlFile, "text/html; charset=utf-8",
-            Encoding.UTF8.GetBytes(SlaReportHtml.Render(report, latest.Configuration.Name ?? clientId, latest.Configuration.Locale ?? "en-GB")), closed, cancellationToken);
+            Encoding.UTF8.GetBytes(SlaReportHtml.Render(report, latest.Configuration.Name ?? clientId, latest.Configuration.Locale ?? "en-GB")), closed, replaceFinal: true, cancellationToken);
         var written = await reports.WriteAsync(clientId, period, JsonFile, "application/json; charset=utf-8",
-            JsonSerializer.SerializeToUtf8Bytes(report, Json), closed, cancellationToken);
+            JsonSerializer.SerializeToUtf8Bytes(report, Json), closed, replaceFinal: false, cancellationToken);
         logger.LogInformation("SLA report of client {ClientId} for {Period}: {Outcome}", clientId, SlaPeriod.Format(period),
             written ? (closed ? "final, written" : "month to date, written") : "already written");
         return !written ? SlaJobOutcome.AlreadyFinal : closed ? SlaJobOutcome.Written : SlaJobOutcome.WrittenMonthToDate;

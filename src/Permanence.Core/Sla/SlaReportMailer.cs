@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using Permanence.Core.Clients;
+using Permanence.Core.Jobs;
 using Permanence.Core.Routing;
 
 namespace Permanence.Core.Sla;
@@ -22,7 +23,7 @@ public enum ReportMailOutcome
 /// Emails a closed month's report to the contacts listed in <c>reportRecipients</c> (README, "Monthly SLA report"):
 /// the HTML page as the body, the CSV attached, through the email channel (SendGrid, or the outbox locally).
 /// </summary>
-public sealed class SlaReportMailer(ClientDirectory clients, IReportStore reports, IEmailSender email, ILogger<SlaReportMailer> logger)
+public sealed class SlaReportMailer(ClientDirectory clients, IReportStore reports, IEmailSender email, IMonthlyJobIndex sent, ILogger<SlaReportMailer> logger)
 {
     public async Task<ReportMailOutcome> SendAsync(string clientId, YearMonth period, CancellationToken cancellationToken)
     {
@@ -53,8 +54,12 @@ public sealed class SlaReportMailer(ClientDirectory clients, IReportStore report
         var outcome = ReportMailOutcome.Sent;
         foreach (var contact in recipients)
         {
+            if (await sent.WasEmailedAsync(clientId, period, contact!.Id!, cancellationToken))
+            {
+                continue; // each recipient gets a month's report once, whatever happens to the others' sends
+            }
             var result = await email.SendAsync(new EmailNotification(
-                DeliveryId: $"sla-report-{periodText}.{contact!.Id}",
+                DeliveryId: $"sla-report-{periodText}.{contact.Id}",
                 ClientId: clientId,
                 MessageId: $"sla-report-{periodText}",
                 To: contact.Email!,
@@ -69,6 +74,10 @@ public sealed class SlaReportMailer(ClientDirectory clients, IReportStore report
             if (result is DeliveryOutcome.Transient)
             {
                 outcome = ReportMailOutcome.RetryLater;
+            }
+            else
+            {
+                await sent.MarkEmailedAsync(clientId, period, contact.Id!, cancellationToken);
             }
         }
         return outcome;

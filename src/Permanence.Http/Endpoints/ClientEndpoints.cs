@@ -12,7 +12,6 @@ namespace Permanence.Http.Endpoints;
 public sealed class ClientEndpoints(ContractService contracts, ClientDirectory directory, RequestAuthorization authorization, ILogger<ClientEndpoints> logger)
 {
     private static readonly ApiRole[] Admin = [ApiRole.Admin];
-    private const string SecretMask = "whsec_********";
 
     public async Task<IResult> PutAsync(HttpRequest request, string clientId)
     {
@@ -72,17 +71,11 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
             current.Version,
             LocalDatePattern.Iso.Format(current.EffectiveFrom),
             current.StartsAt <= now,
-            MaskSecrets(current.Configuration),
+            current.Configuration.WithSecretsMasked(),
             history.Versions.Select(v => new ClientVersionResponse(
                 v.Version,
                 LocalDatePattern.Iso.Format(v.EffectiveFrom),
                 v.StoredAt?.ToDateTimeOffset(),
                 ReferenceEquals(v, history.VersionAt(now)))).ToList()));
     }
-
-    // Webhook secrets are write-only: an admin can replace them, never read them back.
-    private static ClientConfiguration MaskSecrets(ClientConfiguration configuration) => configuration with
-    {
-        Contacts = configuration.Contacts?.Select(c => c.Webhook is null ? c : c with { Webhook = c.Webhook with { Secret = SecretMask } }).ToList(),
-    };
 }

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Http;
-using NodaTime;
 using NodaTime.Text;
-using Permanence.Core.Clients;
 using Permanence.Core.Common;
 using Permanence.Core.Security;
 using Permanence.Core.Sla;
@@ -12,14 +10,17 @@ namespace Permanence.Http.Endpoints;
 /// The monthly SLA reports for auditors and admins (README, "Reports for auditors"): listings with read-only
 /// download links that expire within 15 minutes, and the admin route that runs a month's report now.
 /// </summary>
-public sealed class ReportEndpoints(ClientDirectory clients, IReportStore reports, SlaReportJob job, MonthIndexRebuild rebuild, RequestAuthorization authorization)
+public sealed class ReportEndpoints(IReportStore reports, SlaReportJob job, MonthIndexRebuild rebuild, RequestAuthorization authorization, ClientRoutes clientRoutes, JobGate gate)
 {
     private static readonly ApiRole[] Readers = [ApiRole.Auditor, ApiRole.Admin];
     private static readonly ApiRole[] Admin = [ApiRole.Admin];
 
+    /// <summary>A rebuild scans the whole call and message stores: one at a time, and not again for a client within this.</summary>
+    public static readonly TimeSpan RebuildCooldown = TimeSpan.FromMinutes(10);
+
     public async Task<IResult> ListAsync(HttpRequest request, string clientId)
     {
-        if (await AuthorizeClientAsync(request, Readers, clientId) is { } failure)
+        if ((await clientRoutes.AuthorizeClientAsync(request, Readers, clientId)).Failure is { } failure)
         {
             return failure;
         }
@@ -29,11 +30,11 @@ public sealed class ReportEndpoints(ClientDirectory clients, IReportStore report
 
     public async Task<IResult> GetAsync(HttpRequest request, string clientId, string period)
     {
-        if (await AuthorizeClientAsync(request, Readers, clientId) is { } failure)
+        if ((await clientRoutes.AuthorizeClientAsync(request, Readers, clientId)).Failure is { } failure)
         {
             return failure;
         }
-        if (!TryParsePeriod(period, out var month))
+        if (!ClientRoutes.TryParsePeriod(period, out var month))
         {
             return Problems.BadRequest("Invalid period.", "period", "must be a month as YYYY-MM");
         }
@@ -58,7 +59,7 @@ public sealed class ReportEndpoints(ClientDirectory clients, IReportStore report
         {
             errors.Add("client", "must be a client id: 1-64 lowercase letters, digits or inner hyphens");
         }
-        if (!TryParsePeriod(period, out var month))
+        if (!ClientRoutes.TryParsePeriod(period, out var month))
         {
             errors.Add("period", "must be a month as YYYY-MM");
         }
@@ -66,13 +67,18 @@ public sealed class ReportEndpoints(ClientDirectory clients, IReportStore report
         {
             return Problems.BadRequestFields("Invalid query.", errors);
         }
-        if (await AuthorizeClientAsync(request, Admin, clientId) is { } failure)
+        if ((await clientRoutes.AuthorizeClientAsync(request, Admin, clientId)).Failure is { } failure)
         {
             return failure;
         }
         var cancellationToken = request.HttpContext.RequestAborted;
+        using var run = gate.TryEnter($"sla-report|{clientId}");
+        if (run is null)
+        {
+            return Problems.Conflict("A report run for this client is in progress; retry when it has ended.");
+        }
         var outcome = await job.RunAsync(clientId, month, cancellationToken);
-        if (outcome == SlaJobOutcome.OutOfContract)
+        if (outcome is SlaJobOutcome.OutOfContract or SlaJobOutcome.BeforeContract)
         {
             return Problems.BadRequest("No report for this month.", "period",
                 "must be a month from the client's first configuration to the current month in its time zone");
@@ -103,48 +109,25 @@ public sealed class ReportEndpoints(ClientDirectory clients, IReportStore report
         {
             return Problems.BadRequest("Invalid query.", "client", "must be a client id: 1-64 lowercase letters, digits or inner hyphens");
         }
-        if (await AuthorizeClientAsync(request, Admin, clientId) is { } failure)
+        if ((await clientRoutes.AuthorizeClientAsync(request, Admin, clientId)).Failure is { } failure)
         {
             return failure;
         }
+        if (gate.CooldownLeft($"rebuild|{clientId}", RebuildCooldown) is { Ticks: > 0 } left)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(left.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.TooManyRequests("This client's indexes were rebuilt a moment ago; retry later.");
+        }
+        using var run = gate.TryEnter("rebuild");
+        if (run is null)
+        {
+            return Problems.Conflict("An index rebuild is in progress; retry when it has ended.");
+        }
+        using var cooldown = gate.TryEnter($"rebuild|{clientId}");
         var result = await rebuild.RunAsync(clientId, request.HttpContext.RequestAborted);
         return result is null
             ? Problems.NotFound($"No client '{clientId}'.")
             : TypedResults.Ok(new IndexRebuildResponse(clientId, result.Calls, result.Messages));
-    }
-
-    /// <summary>401/403 as every route; then 400 for a malformed id and 404 for a client that does not exist.</summary>
-    private async Task<IResult?> AuthorizeClientAsync(HttpRequest request, ApiRole[] roles, string clientId)
-    {
-        var auth = authorization.Authorize(request, roles, clientId);
-        if (auth.Failure is not null)
-        {
-            return auth.Failure;
-        }
-        if (!Identifiers.IsValidClientId(clientId))
-        {
-            return Problems.BadRequest("Invalid client id.", "clientId", "must be 1-64 lowercase letters, digits or inner hyphens");
-        }
-        return await clients.GetHistoryAsync(clientId, request.HttpContext.RequestAborted) is { IsEmpty: false }
-            ? null
-            : Problems.NotFound($"No client '{clientId}'.");
-    }
-
-    /// <summary>Exactly YYYY-MM (no traversal, no other form): periods end up in blob paths.</summary>
-    private static bool TryParsePeriod(string? value, out YearMonth month)
-    {
-        month = default;
-        if (value is not { Length: 7 } || value[4] != '-' || !value.Remove(4, 1).All(char.IsAsciiDigit))
-        {
-            return false;
-        }
-        var parsed = YearMonthPattern.Iso.Parse(value);
-        if (!parsed.Success || parsed.Value.Year < 2000)
-        {
-            return false;
-        }
-        month = parsed.Value;
-        return true;
     }
 
     private static ReportResponse ToResponse(string clientId, ReportListing listing) =>

@@ -44,7 +44,9 @@ public sealed class TableMonthlyJobIndex(Tables tables) : IMonthlyJobIndex
                 var update = new TableEntity(Partition, clientId) { ["FirstMonth"] = MonthPattern.Format(firstMonth), ["ZoneId"] = zoneId };
                 if (firstMonth < stored.FirstMonth)
                 {
-                    update["ReportedThrough"] = ""; // months were added before the first: look at every month again
+                    // Months were added before the first: look at every month again.
+                    update["ReportedThrough"] = "";
+                    update["ExportedThrough"] = "";
                 }
                 await table.UpdateEntityAsync(update, row.Value!.ETag, TableUpdateMode.Merge, cancellationToken);
                 return;
@@ -62,23 +64,32 @@ public sealed class TableMonthlyJobIndex(Tables tables) : IMonthlyJobIndex
         var table = await tables.GetAsync(StorageNames.MonthlyJobsTable, cancellationToken);
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), cancellationToken: cancellationToken))
         {
-            yield return ToEntry(row);
+            if (TryEntry(row) is { } entry)
+            {
+                yield return entry;
+            }
         }
     }
 
-    public async Task MarkReportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken)
+    public Task MarkReportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken) =>
+        MarkAsync(clientId, "ReportedThrough", month, entry => entry.ReportedThrough, cancellationToken);
+
+    public Task MarkExportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken) =>
+        MarkAsync(clientId, "ExportedThrough", month, entry => entry.ExportedThrough, cancellationToken);
+
+    private async Task MarkAsync(string clientId, string column, YearMonth month, Func<MonthlyJobEntry, YearMonth?> current, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.MonthlyJobsTable, cancellationToken);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, clientId, cancellationToken: cancellationToken);
-            if (!row.HasValue || ToEntry(row.Value!).ReportedThrough >= month)
+            if (!row.HasValue || current(ToEntry(row.Value!)) >= month)
             {
                 return;
             }
             try
             {
-                await table.UpdateEntityAsync(new TableEntity(Partition, clientId) { ["ReportedThrough"] = MonthPattern.Format(month) },
+                await table.UpdateEntityAsync(new TableEntity(Partition, clientId) { [column] = MonthPattern.Format(month) },
                     row.Value!.ETag, TableUpdateMode.Merge, cancellationToken);
                 return;
             }
@@ -90,9 +101,34 @@ public sealed class TableMonthlyJobIndex(Tables tables) : IMonthlyJobIndex
         throw new InvalidOperationException($"The monthly jobs row of client '{clientId}' kept changing.");
     }
 
+    // Another partition than the clients' rows: the hourly run's listing stays one small partition.
+    private static string EmailPartition(string clientId) => $"emails|{clientId}";
+
+    private static string EmailRow(YearMonth month, string contactId) => $"{MonthPattern.Format(month)}|{contactId}";
+
+    public async Task<bool> WasEmailedAsync(string clientId, YearMonth month, string contactId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MonthlyJobsTable, cancellationToken);
+        return (await table.GetEntityIfExistsAsync<TableEntity>(EmailPartition(clientId), EmailRow(month, contactId), ["PartitionKey"], cancellationToken)).HasValue;
+    }
+
+    public async Task MarkEmailedAsync(string clientId, YearMonth month, string contactId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(StorageNames.MonthlyJobsTable, cancellationToken);
+        await table.UpsertEntityAsync(new TableEntity(EmailPartition(clientId), EmailRow(month, contactId)), TableUpdateMode.Replace, cancellationToken);
+    }
+
+    /// <summary>A row this code did not write (or damaged) is skipped, so that it cannot stop the run for every client.</summary>
+    private static MonthlyJobEntry? TryEntry(TableEntity row) =>
+        MonthPattern.Parse(row.GetString("FirstMonth") ?? "").Success ? ToEntry(row) : null;
+
     private static MonthlyJobEntry ToEntry(TableEntity row) => new(
         row.RowKey,
         MonthPattern.Parse(row.GetString("FirstMonth") ?? "").GetValueOrThrow(),
         row.GetString("ZoneId") ?? "",
-        MonthPattern.Parse(row.GetString("ReportedThrough") ?? "") is { Success: true } done ? done.Value : null);
+        Month(row, "ReportedThrough"),
+        Month(row, "ExportedThrough"));
+
+    private static YearMonth? Month(TableEntity row, string column) =>
+        MonthPattern.Parse(row.GetString(column) ?? "") is { Success: true } done ? done.Value : null;
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -10,7 +11,7 @@ namespace Permanence.Infrastructure.Reports;
 
 /// <summary>
 /// Report files in container "reports" at <c>{clientId}/{yyyy-MM}/{name}</c>. A closed month's files are written
-/// with If-None-Match: * and marked final in their metadata; download links are read-only, one blob each.
+/// once and marked final in their metadata (every write is conditional); download links are read-only, one blob each.
 /// </summary>
 public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks links) : IReportStore
 {
@@ -36,22 +37,18 @@ public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks l
 
     private static bool IsFinal(IDictionary<string, string> metadata) => metadata.TryGetValue(FinalMetadata, out var flag) && flag == "true";
 
-    public async Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, CancellationToken cancellationToken)
+    public async Task<bool> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, bool final, bool replaceFinal, CancellationToken cancellationToken)
     {
         var blob = await BlobAsync(clientId, period, name, cancellationToken);
+        var md5 = MD5.HashData(content.Span);
         var options = new BlobUploadOptions
         {
-            HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+            HttpHeaders = new BlobHttpHeaders { ContentType = contentType, ContentHash = md5 },
             Metadata = new Dictionary<string, string> { [FinalMetadata] = final ? "true" : "false" },
+            // Every write is conditional: If-None-Match: * first, then If-Match on the ETag of the file it may replace.
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
         };
-        if (!final)
-        {
-            await blob.UploadAsync(BinaryData.FromBytes(content), options, cancellationToken);
-            return true;
-        }
-        // If-None-Match: * first; over a month-to-date file, If-Match its ETag: a final file is never replaced.
-        options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < 4; attempt++)
         {
             try
             {
@@ -60,14 +57,18 @@ public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks l
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
-                // There is a file (or a concurrent run wrote one): replace it only if it is a month to date.
+                // There is a file (or a concurrent run just wrote one).
             }
             try
             {
                 var existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                if (IsFinal(existing.Metadata))
+                if (IsFinal(existing.Metadata) && !replaceFinal)
                 {
-                    return false;
+                    return false; // a closed month's file is never replaced by a month to date, nor its JSON at all
+                }
+                if (existing.ContentHash is { } stored && stored.AsSpan().SequenceEqual(md5) && IsFinal(existing.Metadata) == final)
+                {
+                    return true; // the same bytes: no new version of an immutable blob for nothing
                 }
                 options.Conditions = new BlobRequestConditions { IfMatch = existing.ETag };
             }
@@ -76,7 +77,7 @@ public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks l
                 options.Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
             }
         }
-        return false; // it kept changing under us: the concurrent run that did change it wrote the final file
+        return false; // it kept changing under us: a concurrent run wrote it
     }
 
     public async Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)

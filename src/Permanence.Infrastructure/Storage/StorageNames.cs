@@ -14,9 +14,10 @@ public static class StorageNames
     public const string CallsByMonthTable = "CallsByMonth";
     public const string MessagesByMonthTable = "MessagesByMonth";
     public const string MonthlyJobsTable = "MonthlyJobs";
+    public const string ExportAccessLogTable = "ExportAccessLog";
 
     public static readonly IReadOnlyList<string> Tables =
-        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable, MonthlyJobsTable];
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable, MonthlyJobsTable, ExportAccessLogTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";

@@ -4,14 +4,17 @@ using Permanence.Core.Jobs;
 namespace Permanence.Standalone.Workers;
 
 /// <summary>
-/// Standalone stand-in for the monthly jobs' timer functions: once at start (a stopped process catches up), then
-/// at every <c>Permanence:Standalone:SlaReportSchedule</c> (cron, UTC; by default minute 5 of every hour, as in
-/// the Functions host). Waiting is on the injected clock.
+/// Standalone stand-in for the monthly jobs' timer functions: both runs once at start (a stopped process catches
+/// up), then reports at <c>Permanence:Standalone:SlaReportSchedule</c> and exports at
+/// <c>Permanence:Standalone:ExportSchedule</c> (cron, UTC; by default minutes 5 and 35 of every hour, as in the
+/// Functions host). Waiting is on the injected clock.
 /// </summary>
 public sealed class MonthlyJobsScheduler(MonthlyJobService jobs, TimeProvider time, IConfiguration configuration, ILogger<MonthlyJobsScheduler> logger) : BackgroundService
 {
-    public const string ScheduleKey = "Permanence:Standalone:SlaReportSchedule";
-    public const string DefaultSchedule = "5 * * * *";
+    public const string ReportScheduleKey = "Permanence:Standalone:SlaReportSchedule";
+    public const string ExportScheduleKey = "Permanence:Standalone:ExportSchedule";
+    public const string DefaultReportSchedule = "5 * * * *";
+    public const string DefaultExportSchedule = "35 * * * *";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,23 +22,34 @@ public sealed class MonthlyJobsScheduler(MonthlyJobService jobs, TimeProvider ti
         {
             return;
         }
-        var schedule = CronExpression.Parse(configuration[ScheduleKey] ?? DefaultSchedule);
+        var reports = CronExpression.Parse(configuration[ReportScheduleKey] ?? DefaultReportSchedule);
+        var exports = CronExpression.Parse(configuration[ExportScheduleKey] ?? DefaultExportSchedule);
+        await RunAsync("reports", jobs.RunReportsAsync, stoppingToken);
+        await RunAsync("exports", jobs.RunExportsAsync, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await jobs.RunReportsAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "Monthly SLA reports run failed; the next run tries again");
-            }
             var now = time.GetUtcNow();
-            if (schedule.GetNextOccurrence(now, TimeZoneInfo.Utc) is not { } next)
+            var nextReport = reports.GetNextOccurrence(now, TimeZoneInfo.Utc);
+            var nextExport = exports.GetNextOccurrence(now, TimeZoneInfo.Utc);
+            if (nextReport is null && nextExport is null)
             {
                 return;
             }
-            await Task.Delay(next - now, time, stoppingToken);
+            var reportFirst = nextExport is null || (nextReport is { } r && r <= nextExport);
+            await Task.Delay((reportFirst ? nextReport!.Value : nextExport!.Value) - now, time, stoppingToken);
+            await (reportFirst ? RunAsync("reports", jobs.RunReportsAsync, stoppingToken) : RunAsync("exports", jobs.RunExportsAsync, stoppingToken));
+        }
+    }
+
+    private async Task RunAsync(string what, Func<CancellationToken, Task<MonthlyJobRun>> run, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await run(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Monthly {Jobs} run failed; the next run tries again", what);
         }
     }
 }

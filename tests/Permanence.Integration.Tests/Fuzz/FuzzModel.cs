@@ -23,6 +23,9 @@ public enum FuzzRoute
     ListReports,
     GetReport,
     RebuildMonthIndexes,
+    RunExportJob,
+    ListExports,
+    GetExport,
 }
 
 public static class FuzzRoutes
@@ -46,6 +49,9 @@ public static class FuzzRoutes
         (FuzzRoute.ListReports, "GET", "clients/{clientId}/reports"),
         (FuzzRoute.GetReport, "GET", "clients/{clientId}/reports/{period}"),
         (FuzzRoute.RebuildMonthIndexes, "POST", "admin/jobs/rebuild-indexes"),
+        (FuzzRoute.RunExportJob, "POST", "admin/jobs/export"),
+        (FuzzRoute.ListExports, "GET", "clients/{clientId}/exports"),
+        (FuzzRoute.GetExport, "GET", "clients/{clientId}/exports/{period}"),
     ];
 
     public static string Method(this FuzzRoute route) => All.Single(r => r.Route == route).Method;

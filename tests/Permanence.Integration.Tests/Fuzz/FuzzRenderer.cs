@@ -18,7 +18,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
         // The jobs' valid requests are their queries; a generated query replaces them.
         var pathAndQuery = path + (c.Query ?? c.Route switch
         {
-            FuzzRoute.RunSlaReportJob => JobQuery(c),
+            FuzzRoute.RunSlaReportJob or FuzzRoute.RunExportJob => JobQuery(c),
             FuzzRoute.RebuildMonthIndexes => $"?client={Uri.EscapeDataString(ReportClient(c.Pool))}",
             _ => "",
         });
@@ -80,7 +80,8 @@ public sealed class FuzzRenderer(FuzzWorld world)
             FuzzRoute.GetMessage => [(c.Pool % 4) switch { 0 => world.MessageIds[0], 1 => world.MessageIds[1], 2 => "msg-" + new string('0', 32), _ => "msg-unknown" }],
             FuzzRoute.GetAck or FuzzRoute.PostAck => [world.AckTokenPool[c.Pool % world.AckTokenPool.Count]],
             FuzzRoute.ListReports => [ReportClient(c.Pool)],
-            FuzzRoute.GetReport => [ReportClient(c.Pool), ReportPeriod(c.Variant)],
+            FuzzRoute.GetReport or FuzzRoute.GetExport => [ReportClient(c.Pool), ReportPeriod(c.Variant)],
+            FuzzRoute.ListExports => [ReportClient(c.Pool)],
             _ => [],
         };
         var escaped = parameters.Select(Uri.EscapeDataString).ToArray();
@@ -99,19 +100,24 @@ public sealed class FuzzRenderer(FuzzWorld world)
 
     private string ReportClient(int pool) => (pool % 4) switch { 0 or 1 => world.Client, 2 => world.OtherClient, _ => $"fz{world.Run}-nobody" };
 
-    /// <summary>This month and the last (in UTC: the fuzz client's zone may differ by a day), then periods refused or before the contract.</summary>
+    /// <summary>
+    /// Last month (closed: reported once, then answered from storage), this month now and then (a month-to-date
+    /// run reads the whole month), then periods refused or out of the contract. In UTC: the fuzz client's zone
+    /// may differ by a day.
+    /// </summary>
     private static string ReportPeriod(int variant)
     {
         var now = DateTime.UtcNow;
-        return (variant % 8) switch
+        return (variant % 16) switch
         {
-            0 or 1 => now.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
-            2 => now.AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
-            3 => "1999-01",
-            4 => now.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
-            5 => "2026-13",
-            6 => "2026-1",
-            _ => "..",
+            0 => now.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            < 8 => now.AddMonths(-1).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            8 or 9 => "1999-01",
+            10 or 11 => now.AddMonths(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
+            12 => "2026-13",
+            13 => "2026-1",
+            14 => "..",
+            _ => now.AddMonths(-1).ToString("yyyy-M", System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 
@@ -122,8 +128,8 @@ public sealed class FuzzRenderer(FuzzWorld world)
     {
         var (valid, other) = c.Route switch
         {
-            FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.RunSlaReportJob or FuzzRoute.RebuildMonthIndexes => (TestKeys.Admin, world.ScopedAdminKey),
-            FuzzRoute.ListReports or FuzzRoute.GetReport => (TestKeys.Auditor, world.ScopedAuditorKey),
+            FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.RunSlaReportJob or FuzzRoute.RebuildMonthIndexes or FuzzRoute.RunExportJob => (TestKeys.Admin, world.ScopedAdminKey),
+            FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.ListExports or FuzzRoute.GetExport => (TestKeys.Auditor, world.ScopedAuditorKey),
             FuzzRoute.GetCall or FuzzRoute.GetMessage => (TestKeys.Operator, world.ScopedAdminKey),
             _ => (TestKeys.Operator, world.ScopedOperatorKey),
         };
@@ -148,11 +154,12 @@ public sealed class FuzzRenderer(FuzzWorld world)
             {
                 FuzzRoute.PutClient or FuzzRoute.GetClient => $"Bearer {TestKeys.Operator}",
                 FuzzRoute.PostMessage => $"Bearer {TestKeys.Admin}",
-                FuzzRoute.ListReports or FuzzRoute.GetReport => $"Bearer {TestKeys.Operator}",
+                FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.ListExports or FuzzRoute.GetExport => $"Bearer {TestKeys.Operator}",
                 _ => $"Bearer {TestKeys.Auditor}",
             },
             AuthChoice.OtherClientKey => c.Route is FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.GetCall or FuzzRoute.GetMessage
                 or FuzzRoute.RunSlaReportJob or FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.RebuildMonthIndexes
+                or FuzzRoute.RunExportJob or FuzzRoute.ListExports or FuzzRoute.GetExport
                 ? $"Bearer {world.OtherAdminKey}"
                 : $"Bearer {world.OtherOperatorKey}",
             _ => throw new InvalidOperationException(),

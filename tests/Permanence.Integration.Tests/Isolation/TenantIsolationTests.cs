@@ -131,6 +131,9 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
 
         yield return new("GET /clients/{A}/reports", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/reports", key), Expect.Forbidden);
         yield return new("GET /clients/{A}/reports/2026-10", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/reports/2026-10", key), Expect.Forbidden);
+        yield return new("GET /clients/{A}/exports", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/exports", key), Expect.Forbidden);
+        yield return new("GET /clients/{A}/exports/2026-10", key => Json(HttpMethod.Get, $"/api/clients/{w.ClientA}/exports/2026-10", key), Expect.Forbidden);
+        yield return new("POST /admin/jobs/export for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/export?client={w.ClientA}&period=2026-10", key), Expect.Forbidden);
         yield return new("POST /admin/jobs/rebuild-indexes for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/rebuild-indexes?client={w.ClientA}", key), Expect.Forbidden);
         yield return new("POST /admin/jobs/sla-report for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/sla-report?client={w.ClientA}&period=2026-10", key), Expect.Forbidden);
     }
@@ -241,6 +244,9 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports", W.AuditorB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports/2026-10", W.AuditorB, null));
         await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/reports/2026-10", W.AdminB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Post, $"/api/admin/jobs/export?client={W.ClientB}&period=2026-10", W.AdminB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/exports", W.AuditorB, null));
+        await Expect(HttpStatusCode.OK, IsolationWorld.Json(HttpMethod.Get, $"/api/clients/{W.ClientB}/exports/2026-10", W.AuditorB, null));
     }
 
     private async Task<Dictionary<string, string>> ReadAsAdminAsync()

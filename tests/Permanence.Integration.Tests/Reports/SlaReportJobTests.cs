@@ -76,7 +76,7 @@ public sealed class SlaReportJobTests(HostFixture<StandaloneHost.Factory> fixtur
         var now = fixture.Host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         var current = Instant.FromDateTimeOffset(now).InZone(DateTimeZoneProviders.Tzdb["Europe/Paris"]).Date.ToYearMonth();
         Assert.Equal(SlaJobOutcome.WrittenMonthToDate, await job.RunAsync(clientId, current, CancellationToken.None));
-        Assert.Equal(SlaJobOutcome.OutOfContract, await job.RunAsync(clientId, new YearMonth(2026, 9), CancellationToken.None));
+        Assert.Equal(SlaJobOutcome.BeforeContract, await job.RunAsync(clientId, new YearMonth(2026, 9), CancellationToken.None));
         Assert.Equal(SlaJobOutcome.UnknownClient, await job.RunAsync("no-such-client", new YearMonth(2026, 10), CancellationToken.None));
     }
 }

@@ -1,0 +1,175 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Encodings.Web;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using NodaTime.Text;
+using Permanence.Core.Calls;
+using Permanence.Core.Clients;
+using Permanence.Core.Configuration;
+using Permanence.Core.Messages;
+using Permanence.Core.Routing;
+using Permanence.Core.Sla;
+
+namespace Permanence.Core.Exports;
+
+public enum ExportJobOutcome
+{
+    /// <summary>This run completed the export (it wrote at least its manifest).</summary>
+    Written,
+
+    /// <summary>The export was complete already: nothing was written.</summary>
+    AlreadyComplete,
+
+    UnknownClient,
+
+    /// <summary>The month is before the client's first configuration.</summary>
+    OutOfContract,
+
+    /// <summary>The month has not closed in the client's zone: an export is only ever made of a closed month.</summary>
+    NotClosed,
+}
+
+/// <summary>
+/// One client's monthly reversibility export (README, "Reversibility exports"): the month's calls, messages,
+/// deliveries and acknowledgements streamed from Table storage into CSV blobs, the configuration versions, the
+/// month's SLA report (made first if missing) and the access log of the client's exports during the month, then
+/// <c>manifest.json</c>. Each file is written once; a run that died half-way is completed by the next, which
+/// keeps the files already written; the manifest goes last, so an export with a manifest is complete.
+/// </summary>
+public sealed class ExportJob(
+    ClientDirectory clients,
+    ICallIndex calls,
+    IMessageIndex messageIndex,
+    IMessageStore messages,
+    IDeliveryStore deliveries,
+    IAcknowledgementStore acknowledgements,
+    IReportStore reports,
+    SlaReportJob reportJob,
+    IExportStore exports,
+    IExportAccessLog accessLog,
+    TimeProvider time,
+    ILogger<ExportJob> logger)
+{
+    private static readonly JsonSerializerOptions Json = new(Common.StorageJson.Options)
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // readable UTF-8: "É", "+", "&" as themselves
+    };
+
+    public async Task<ExportJobOutcome> RunAsync(string clientId, YearMonth period, CancellationToken cancellationToken)
+    {
+        var history = await clients.GetHistoryAsync(clientId, cancellationToken);
+        if (history?.Latest is not { } latest)
+        {
+            return ExportJobOutcome.UnknownClient;
+        }
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        if (period < history.Versions.Min(v => v.EffectiveFrom).ToYearMonth())
+        {
+            return ExportJobOutcome.OutOfContract;
+        }
+        if (period >= now.InZone((history.VersionAt(now) ?? latest).Zone).Date.ToYearMonth())
+        {
+            return ExportJobOutcome.NotClosed;
+        }
+        if (await exports.GetAsync(clientId, period, ExportFiles.ManifestFile, cancellationToken) is not null)
+        {
+            return ExportJobOutcome.AlreadyComplete;
+        }
+
+        // The export carries its month's final report: made now if the hourly report run has not made it yet.
+        await reportJob.RunAsync(clientId, period, cancellationToken);
+        var report = await reports.ReadAsync(clientId, period, SlaReportJob.JsonFile, cancellationToken)
+            ?? throw new InvalidOperationException($"The SLA report of {clientId} for {Format(period)} is missing.");
+
+        var files = new List<ExportFileInfo>
+        {
+            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Calls, ExportFiles.CallColumns,
+                Rows(calls.ListAsync(clientId, period, cancellationToken), ExportFiles.CallRow), cancellationToken)).File,
+            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Messages, ExportFiles.MessageColumns, MessageRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Deliveries, ExportFiles.DeliveryColumns, DeliveryRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Acknowledgements, ExportFiles.AcknowledgementColumns, AcknowledgementRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(clientId, period, ExportFiles.AccessLog, ExportFiles.AccessLogColumns,
+                Rows(accessLog.ListAsync(clientId, period, cancellationToken), ExportFiles.AccessRow), cancellationToken)).File,
+        };
+        var (configuration, versions) = ConfigurationFile(clientId, period, history);
+        files.Add((await exports.WriteAsync(clientId, period, ExportFiles.Configuration, "application/json; charset=utf-8", configuration, versions, cancellationToken)).File);
+        files.Add((await exports.WriteAsync(clientId, period, ExportFiles.SlaReport, "application/json; charset=utf-8", report, 1, cancellationToken)).File);
+
+        var manifest = new ExportFiles.Manifest(clientId, Format(period), ExportFiles.Time(now)!, ExportFiles.SchemaVersion, Final: true, files);
+        var written = await exports.WriteAsync(clientId, period, ExportFiles.ManifestFile, "application/json; charset=utf-8",
+            JsonSerializer.SerializeToUtf8Bytes(manifest, Json), files.Count, cancellationToken);
+        logger.LogInformation("Export of client {ClientId} for {Period}: {Files} files, {Outcome}", clientId, Format(period), files.Count,
+            written.Written ? "written" : "written by a concurrent run");
+        return written.Written ? ExportJobOutcome.Written : ExportJobOutcome.AlreadyComplete;
+    }
+
+    private static string Format(YearMonth period) => YearMonthPattern.Iso.Format(period);
+
+    private (byte[] Content, long Versions) ConfigurationFile(string clientId, YearMonth period, ContractHistory history)
+    {
+        var zone = history.Latest!.Zone;
+        var start = period.OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
+        var end = period.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
+        var versions = history.VersionsDuring(start, end)
+            .Select(v => new ExportFiles.ConfigurationFileVersion(v.Version, LocalDatePattern.Iso.Format(v.EffectiveFrom), ExportFiles.Time(v.StoredAt), v.Configuration.WithSecretsMasked()))
+            .ToList();
+        return (JsonSerializer.SerializeToUtf8Bytes(new ExportFiles.ConfigurationFile(clientId, Format(period), versions), Json), versions.Count);
+    }
+
+    private static async IAsyncEnumerable<string?[]> Rows<T>(IAsyncEnumerable<T> records, Func<T, string?[]> row)
+    {
+        await foreach (var record in records)
+        {
+            yield return row(record);
+        }
+    }
+
+    private async IAsyncEnumerable<string?[]> MessageRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        {
+            // The index holds the month's ids; the message itself is the record the client owns.
+            if (await messages.GetAsync(entry.Id, cancellationToken) is { } message && message.ClientId == clientId)
+            {
+                yield return ExportFiles.MessageRow(message);
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<string?[]> DeliveryRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        {
+            foreach (var step in await deliveries.ListStepsAsync(entry.Id, cancellationToken))
+            {
+                if (step.ClientId == clientId)
+                {
+                    yield return ExportFiles.StepRow(step);
+                }
+            }
+            foreach (var attempt in await deliveries.ListAttemptsAsync(entry.Id, cancellationToken))
+            {
+                if (attempt.ClientId == clientId)
+                {
+                    yield return ExportFiles.AttemptRow(attempt);
+                }
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<string?[]> AcknowledgementRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        {
+            foreach (var acknowledgement in await acknowledgements.ListAsync(entry.Id, cancellationToken))
+            {
+                if (acknowledgement.ClientId == clientId)
+                {
+                    yield return ExportFiles.AcknowledgementRow(acknowledgement);
+                }
+            }
+        }
+    }
+}

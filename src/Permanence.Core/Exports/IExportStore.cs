@@ -1,0 +1,38 @@
+using NodaTime;
+
+namespace Permanence.Core.Exports;
+
+/// <summary>A written export file as its manifest lists it: <c>rows</c> excludes a CSV's header.</summary>
+public sealed record ExportFileInfo(string Name, long Rows, long Bytes, string Sha256);
+
+/// <summary>What a write did: <see cref="Written"/> is false when the file was there already (it is then left as it was).</summary>
+public sealed record ExportWrite(ExportFileInfo File, bool Written);
+
+/// <summary>A stored export file with a read-only download link that expires.</summary>
+public sealed record ExportFileLink(string Name, long Bytes, Uri Url, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Port: the monthly exports, <c>exports/{clientId}/{yyyy-MM}/{name}</c> in Blob storage (README, "Reversibility
+/// exports"). Every file is written once (If-None-Match: *) with its SHA-256 and row count computed while it
+/// streams, and kept with it; a file already there is never rewritten.
+/// </summary>
+public interface IExportStore
+{
+    /// <summary>The file as written, or null when it does not exist.</summary>
+    Task<ExportFileInfo?> GetAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+
+    /// <summary>Streams rows into <paramref name="name"/> as RFC 4180 CSV (UTF-8, header first); the existing file when it was there.</summary>
+    Task<ExportWrite> WriteCsvAsync(string clientId, YearMonth period, string name, IReadOnlyList<string> header, IAsyncEnumerable<string?[]> rows, CancellationToken cancellationToken);
+
+    /// <summary>Writes a small file (JSON); the existing file when it was there.</summary>
+    Task<ExportWrite> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, long rows, CancellationToken cancellationToken);
+
+    /// <summary>A file's content, or null when it does not exist (small files: the manifest).</summary>
+    Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+
+    /// <summary>The months that have a complete export (a manifest), oldest first.</summary>
+    Task<IReadOnlyList<YearMonth>> ListPeriodsAsync(string clientId, CancellationToken cancellationToken);
+
+    /// <summary>A read-only link to one file.</summary>
+    Task<ExportFileLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+}

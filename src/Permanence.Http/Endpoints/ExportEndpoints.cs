@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using NodaTime;
+using NodaTime.Text;
+using Permanence.Core.Common;
+using Permanence.Core.Configuration;
+using Permanence.Core.Exports;
+using Permanence.Core.Security;
+
+namespace Permanence.Http.Endpoints;
+
+/// <summary>
+/// The monthly reversibility exports (README, "Reversibility exports"): the admin route that makes a closed month's
+/// export now, and the auditors' listings and download links, every one of which is recorded in the access log
+/// before it is handed out.
+/// </summary>
+public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog accessLog, ExportJob job, RequestAuthorization authorization, ClientRoutes clientRoutes, JobGate gate, TimeProvider time)
+{
+    private static readonly ApiRole[] Readers = [ApiRole.Auditor, ApiRole.Admin];
+    private static readonly ApiRole[] Admin = [ApiRole.Admin];
+
+    public async Task<IResult> ListAsync(HttpRequest request, string clientId)
+    {
+        var (principal, history, failure) = await clientRoutes.AuthorizeClientAsync(request, Readers, clientId);
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var cancellationToken = request.HttpContext.RequestAborted;
+        var items = new List<ExportListItem>();
+        foreach (var period in await exports.ListPeriodsAsync(clientId, cancellationToken))
+        {
+            if (await exports.LinkAsync(clientId, period, ExportFiles.ManifestFile, cancellationToken) is { } link)
+            {
+                items.Add(new ExportListItem(YearMonthPattern.Iso.Format(period), ToResponse(link)));
+            }
+        }
+        await LogAsync(clientId, history!, principal!, "list", items.Select(i => ((string?)i.Period, (string?)ExportFiles.ManifestFile)).Prepend((null, null)), cancellationToken);
+        return TypedResults.Ok(new ExportListResponse(clientId, items));
+    }
+
+    public async Task<IResult> GetAsync(HttpRequest request, string clientId, string period)
+    {
+        var (principal, history, failure) = await clientRoutes.AuthorizeClientAsync(request, Readers, clientId);
+        if (failure is not null)
+        {
+            return failure;
+        }
+        if (!ClientRoutes.TryParsePeriod(period, out var month))
+        {
+            return Problems.BadRequest("Invalid period.", "period", "must be a month as YYYY-MM");
+        }
+        var cancellationToken = request.HttpContext.RequestAborted;
+        if (await exports.ReadAsync(clientId, month, ExportFiles.ManifestFile, cancellationToken) is not { } manifestBytes)
+        {
+            return Problems.NotFound($"No export of client '{clientId}' for {period}.");
+        }
+        var manifest = JsonNode.Parse(manifestBytes.Span)!;
+        var names = manifest["files"]!.AsArray().Select(f => (string)f!["name"]!).Append(ExportFiles.ManifestFile);
+        var links = new List<DownloadFileResponse>();
+        foreach (var name in names)
+        {
+            if (await exports.LinkAsync(clientId, month, name, cancellationToken) is { } link)
+            {
+                links.Add(ToResponse(link));
+            }
+        }
+        await LogAsync(clientId, history!, principal!, "download", links.Select(l => ((string?)period, (string?)l.Name)), cancellationToken);
+        return TypedResults.Ok(new ExportResponse(clientId, period, (bool?)manifest["final"] ?? true, manifest, links));
+    }
+
+    /// <summary>POST /admin/jobs/export?client=…&amp;period=YYYY-MM: a closed month's export now (409 for a month not closed).</summary>
+    public async Task<IResult> RunAsync(HttpRequest request)
+    {
+        var clientId = request.Query["client"].ToString();
+        var period = request.Query["period"].ToString();
+        var auth = authorization.Authorize(request, Admin);
+        if (auth.Failure is not null)
+        {
+            return auth.Failure;
+        }
+        var errors = new ValidationErrors();
+        if (!Identifiers.IsValidClientId(clientId))
+        {
+            errors.Add("client", "must be a client id: 1-64 lowercase letters, digits or inner hyphens");
+        }
+        if (!ClientRoutes.TryParsePeriod(period, out var month))
+        {
+            errors.Add("period", "must be a month as YYYY-MM");
+        }
+        if (!errors.IsEmpty)
+        {
+            return Problems.BadRequestFields("Invalid query.", errors);
+        }
+        if ((await clientRoutes.AuthorizeClientAsync(request, Admin, clientId)).Failure is { } failure)
+        {
+            return failure;
+        }
+        using var run = gate.TryEnter($"export|{clientId}");
+        if (run is null)
+        {
+            return Problems.Conflict("An export run for this client is in progress; retry when it has ended.");
+        }
+        return await job.RunAsync(clientId, month, request.HttpContext.RequestAborted) switch
+        {
+            ExportJobOutcome.OutOfContract => Problems.BadRequest("No export for this month.", "period", "must not be before the client's first configuration"),
+            ExportJobOutcome.NotClosed => Problems.Conflict($"{period} has not closed yet in the client's time zone: an export is only made of a closed month."),
+            ExportJobOutcome.Written => TypedResults.Ok(new ExportJobResponse(clientId, period, "written")),
+            _ => TypedResults.Ok(new ExportJobResponse(clientId, period, "alreadyComplete")),
+        };
+    }
+
+    private Task LogAsync(string clientId, ContractHistory history, ApiPrincipal principal, string action, IEnumerable<(string? Period, string? File)> issued, CancellationToken cancellationToken)
+    {
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var role = principal.Role.ToString().ToLowerInvariant();
+        return accessLog.AddAsync(clientId, history.MonthOf(now),
+            issued.Select(i => new ExportAccess(now, clientId, principal.KeyId, role, action, i.Period, i.File)).ToList(), cancellationToken);
+    }
+
+    private static DownloadFileResponse ToResponse(ExportFileLink link) => new(link.Name, link.Bytes, link.Url.AbsoluteUri, link.ExpiresAt);
+}
