@@ -26,9 +26,11 @@ public sealed class ClientCalendar(
 
     public bool IsClosedDay(LocalDate date) => isPublicHoliday(date) || closures.Any(c => c.Contains(date));
 
-    public string BandAt(Instant instant)
+    public string BandAt(Instant instant) => BandAt(instant.InZone(Zone).LocalDateTime);
+
+    /// <summary>The band of a local date-time of <see cref="Zone"/> (callers that already converted, or tabulate a day).</summary>
+    public string BandAt(LocalDateTime local)
     {
-        var local = instant.InZone(Zone).LocalDateTime;
         if (IsClosedDay(local.Date))
         {
             return OtherBand;
