@@ -5,9 +5,15 @@ public static class CommandLine
 {
     public const string Usage = """
         usage: permanence outbox [--last N] [--connection-string S]
+               permanence verify <folder>
           outbox   lists the emails and SMS written to the 'outbox' container (oldest first);
                    --last N prints the last N in full. Storage: --connection-string, else
                    Permanence__Storage__ConnectionString, else the local Azurite of scripts/run.sh.
+          verify   checks a monthly export folder against its manifest.json: each listed file is present with
+                   the listed byte count, SHA-256 and (CSV) row count, and no other file is there. One PASS or
+                   FAIL line per file, EXTRA for an unlisted file, then a summary.
+        exit codes: 0 success (every file passes), 1 a file fails, 2 usage error
+                    (bad arguments, no folder, no manifest.json or one that cannot be read).
         """;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
@@ -22,6 +28,7 @@ public static class CommandLine
             return args[0] switch
             {
                 "outbox" => await OutboxCommand.RunAsync(Options.Parse(args[1..]), output),
+                "verify" => await VerifyCommand.RunAsync(Folder(args[1..]), output, error),
                 _ => await Fail(error, $"unknown command '{args[0]}'"),
             };
         }
@@ -30,6 +37,11 @@ public static class CommandLine
             return await Fail(error, e.Message);
         }
     }
+
+    /// <summary>verify's one argument: the folder.</summary>
+    private static string Folder(string[] args) =>
+        args is [var folder] && !folder.StartsWith("--", StringComparison.Ordinal) ? folder
+        : throw new ArgumentException("verify takes one argument: the export folder");
 
     private static async Task<int> Fail(TextWriter error, string message)
     {
