@@ -6,13 +6,18 @@ public static class CommandLine
     public const string Usage = """
         usage: permanence outbox [--last N] [--connection-string S]
                permanence verify <folder>
+               permanence download --client ID --period YYYY-MM [--out FOLDER] [--base-url URL] [--api-key KEY]
           outbox   lists the emails and SMS written to the 'outbox' container (oldest first);
                    --last N prints the last N in full. Storage: --connection-string, else
                    Permanence__Storage__ConnectionString, else the local Azurite of scripts/run.sh.
           verify   checks a monthly export folder against its manifest.json: each listed file is present with
                    the listed byte count, SHA-256 and (CSV) row count, and no other file is there. One PASS or
                    FAIL line per file, EXTRA for an unlisted file, then a summary.
-        exit codes: 0 success (every file passes), 1 a file fails, 2 usage error
+          download fetches a month's export (GET /api/clients/{ID}/exports/{YYYY-MM}) into FOLDER (default
+                   ./ID-YYYY-MM, new or empty), then verifies it as verify does. URL defaults to
+                   http://127.0.0.1:7071 (plain http only to this machine); KEY, an auditor key, to the
+                   PERMANENCE_API_KEY environment variable (preferred: a key on the command line stays in history).
+        exit codes: 0 success (every file passes), 1 a file fails or the download fails, 2 usage error
                     (bad arguments, no folder, no manifest.json or one that cannot be read).
         """;
 
@@ -29,6 +34,7 @@ public static class CommandLine
             {
                 "outbox" => await OutboxCommand.RunAsync(Options.Parse(args[1..]), output),
                 "verify" => await VerifyCommand.RunAsync(Folder(args[1..]), output, error),
+                "download" => await DownloadCommand.RunAsync(Options.Parse(args[1..]), output, error),
                 _ => await Fail(error, $"unknown command '{args[0]}'"),
             };
         }
@@ -71,6 +77,15 @@ public sealed class Options
     }
 
     public string? Get(string name) => _values.GetValueOrDefault(name);
+
+    /// <summary>Refuses an option the command does not know (a misspelt one would otherwise be ignored).</summary>
+    public void OnlyAllow(params string[] names)
+    {
+        foreach (var name in _values.Keys.Where(n => !names.Contains(n, StringComparer.Ordinal)))
+        {
+            throw new ArgumentException($"unknown option --{name}");
+        }
+    }
 
     public int? GetInt(string name) =>
         Get(name) is not { } value ? null
