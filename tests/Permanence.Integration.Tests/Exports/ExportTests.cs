@@ -135,8 +135,8 @@ public sealed partial class ExportTests
         var manifest = export["manifest"]!;
         Assert.Equal((clientId, "2026-10", 1, true), ((string)manifest["clientId"]!, (string)manifest["period"]!, (int)manifest["schemaVersion"]!, (bool)manifest["final"]!));
         var links = export["files"]!.AsArray().ToDictionary(f => (string)f!["name"]!, f => f!);
-        var now = DateTimeOffset.UtcNow;
-        Assert.All(links.Values, l => Assert.InRange(DateTimeOffset.Parse((string)l["expiresAt"]!, CultureInfo.InvariantCulture), now.AddMinutes(-1), now.AddMinutes(15)));
+        var issued = world.Time.GetUtcNow();
+        Assert.All(links.Values, l => Assert.InRange(DateTimeOffset.Parse((string)l["expiresAt"]!, CultureInfo.InvariantCulture), issued.AddMinutes(1), issued.AddMinutes(15)));
         using var storage = new HttpClient();
         var contents = new Dictionary<string, byte[]>();
         foreach (var (name, link) in links)
@@ -157,15 +157,40 @@ public sealed partial class ExportTests
             }
         }
 
+        // The auditor's tool checks the downloaded folder; one flipped byte fails that file alone.
+        var folder = Directory.CreateTempSubdirectory("permanence-export-").FullName;
+        try
+        {
+            foreach (var (name, bytes) in contents)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder, name), bytes);
+            }
+            var output = new StringWriter();
+            Assert.Equal(0, await Permanence.Cli.CommandLine.RunAsync(["verify", folder], output, new StringWriter()));
+            Assert.Equal(7, Regex.Matches(output.ToString(), "^PASS ", RegexOptions.Multiline).Count);
+            var calls = contents[ExportFiles.Calls].ToArray();
+            calls[^3] ^= 0x01;
+            await File.WriteAllBytesAsync(Path.Combine(folder, ExportFiles.Calls), calls);
+            output = new StringWriter();
+            Assert.Equal(1, await Permanence.Cli.CommandLine.RunAsync(["verify", folder], output, new StringWriter()));
+            var failed = Regex.Matches(output.ToString(), "^FAIL (\\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value.TrimEnd(':')).ToList();
+            Assert.Equal([ExportFiles.Calls], failed);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
         // What the files hold: E.164 numbers, ISO-8601 UTC, readable UTF-8, nothing internal.
-        var calls = Encoding.UTF8.GetString(contents[ExportFiles.Calls]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("provider,callId,direction,from,to,startedAt,answeredAt,endedAt,outcome,reportedOutcome,agentId", calls[0]);
-        Assert.Equal(4, calls.Length);
-        Assert.Contains(calls, l => l.StartsWith($"pbx,{clientId}-1,inbound,+33612345678,", StringComparison.Ordinal) && l.Contains(",2026-10-05T07:31:10Z,2026-10-05T07:31:22Z,", StringComparison.Ordinal));
+        var callLines = Encoding.UTF8.GetString(contents[ExportFiles.Calls]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("provider,callId,direction,from,to,startedAt,answeredAt,endedAt,outcome,reportedOutcome,agentId", callLines[0]);
+        Assert.Equal(4, callLines.Length);
+        Assert.Contains(callLines, l => l.StartsWith($"pbx,{clientId}-1,inbound,+33612345678,", StringComparison.Ordinal) && l.Contains(",2026-10-05T07:31:10Z,2026-10-05T07:31:22Z,", StringComparison.Ordinal));
         var messages = Encoding.UTF8.GetString(contents[ExportFiles.Messages]);
         Assert.DoesNotContain("requestHash", messages, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("submittedBy", messages, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("\"Élodie Durand & fils\"", messages.Replace("\"\"", "\"", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains(",Élodie Durand & fils,+33612345678,", messages, StringComparison.Ordinal);
+        Assert.Contains("\"Rappeler, c'est urgent, merci\"", messages, StringComparison.Ordinal); // quoted: it holds commas
         Assert.Contains("+33612345678", messages, StringComparison.Ordinal);
         Assert.Equal(2, CsvRecords(messages));
         var deliveries = Encoding.UTF8.GetString(contents[ExportFiles.Deliveries]);
