@@ -2,7 +2,7 @@ using NodaTime;
 
 namespace Permanence.Core.Sla;
 
-/// <summary>A stored report file with a read-only download link that expires (README, "Reports for auditors").</summary>
+/// <summary>A stored report file with a read-only download link that expires (docs/guides/reports.md, "Downloading").</summary>
 public sealed record ReportFile(string Name, long Bytes, Uri Url, DateTimeOffset ExpiresAt);
 
 /// <summary>One month's report files; <see cref="Final"/> is false for a month-to-date report.</summary>

@@ -7,7 +7,7 @@ using Permanence.Core.Sla;
 namespace Permanence.Http.Endpoints;
 
 /// <summary>
-/// The monthly SLA reports for auditors and admins (README, "Reports for auditors"): listings with read-only
+/// The monthly SLA reports for auditors and admins (docs/guides/reports.md, "Downloading"): listings with read-only
 /// download links that expire within 15 minutes, and the admin route that runs a month's report now.
 /// </summary>
 public sealed class ReportEndpoints(IReportStore reports, SlaReportJob job, MonthIndexRebuild rebuild, RequestAuthorization authorization, ClientRoutes clientRoutes, JobGate gate)
