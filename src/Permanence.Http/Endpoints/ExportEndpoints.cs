@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using NodaTime;
 using NodaTime.Text;
-using Permanence.Core.Common;
 using Permanence.Core.Configuration;
 using Permanence.Core.Exports;
 using Permanence.Core.Security;
@@ -14,10 +13,9 @@ namespace Permanence.Http.Endpoints;
 /// export now, and the auditors' listings and download links, every one of which is recorded in the access log
 /// before it is handed out.
 /// </summary>
-public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog accessLog, ExportJob job, RequestAuthorization authorization, ClientRoutes clientRoutes, JobGate gate, TimeProvider time)
+public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog accessLog, ExportJob job, ClientRoutes clientRoutes, JobGate gate, TimeProvider time)
 {
     private static readonly ApiRole[] Readers = [ApiRole.Auditor, ApiRole.Admin];
-    private static readonly ApiRole[] Admin = [ApiRole.Admin];
 
     public async Task<IResult> ListAsync(HttpRequest request, string clientId)
     {
@@ -72,27 +70,8 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
     /// <summary>POST /admin/jobs/export?client=…&amp;period=YYYY-MM: a closed month's export now (409 for a month not closed).</summary>
     public async Task<IResult> RunAsync(HttpRequest request)
     {
-        var clientId = request.Query["client"].ToString();
-        var period = request.Query["period"].ToString();
-        var auth = authorization.Authorize(request, Admin);
-        if (auth.Failure is not null)
-        {
-            return auth.Failure;
-        }
-        var errors = new ValidationErrors();
-        if (!Identifiers.IsValidClientId(clientId))
-        {
-            errors.Add("client", "must be a client id: 1-64 lowercase letters, digits or inner hyphens");
-        }
-        if (!ClientRoutes.TryParsePeriod(period, out var month))
-        {
-            errors.Add("period", "must be a month as YYYY-MM");
-        }
-        if (!errors.IsEmpty)
-        {
-            return Problems.BadRequestFields("Invalid query.", errors);
-        }
-        if ((await clientRoutes.AuthorizeClientAsync(request, Admin, clientId)).Failure is { } failure)
+        var (clientId, period, month, failure) = await clientRoutes.AuthorizeJobAsync(request);
+        if (failure is not null)
         {
             return failure;
         }

@@ -47,27 +47,8 @@ public sealed class ReportEndpoints(IReportStore reports, SlaReportJob job, Mont
     /// <summary>POST /admin/jobs/sla-report?client=…&amp;period=YYYY-MM: the monthly job for one client and month, now.</summary>
     public async Task<IResult> RunAsync(HttpRequest request)
     {
-        var clientId = request.Query["client"].ToString();
-        var period = request.Query["period"].ToString();
-        var auth = authorization.Authorize(request, Admin);
-        if (auth.Failure is not null)
-        {
-            return auth.Failure;
-        }
-        var errors = new ValidationErrors();
-        if (!Identifiers.IsValidClientId(clientId))
-        {
-            errors.Add("client", "must be a client id: 1-64 lowercase letters, digits or inner hyphens");
-        }
-        if (!ClientRoutes.TryParsePeriod(period, out var month))
-        {
-            errors.Add("period", "must be a month as YYYY-MM");
-        }
-        if (!errors.IsEmpty)
-        {
-            return Problems.BadRequestFields("Invalid query.", errors);
-        }
-        if ((await clientRoutes.AuthorizeClientAsync(request, Admin, clientId)).Failure is { } failure)
+        var (clientId, period, month, failure) = await clientRoutes.AuthorizeJobAsync(request);
+        if (failure is not null)
         {
             return failure;
         }
