@@ -148,9 +148,13 @@ internal sealed class Bench : IAsyncDisposable
         long? freshPeak = null;
         for (var run = 1; run <= _options.Runs; run++)
         {
-            await foreach (var item in exports.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
+            // The store creates its container on first use: before the first export there is nothing to delete.
+            if (await exports.ExistsAsync())
             {
-                await exports.DeleteBlobIfExistsAsync(item.Name);
+                await foreach (var item in exports.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
+                {
+                    await exports.DeleteBlobIfExistsAsync(item.Name);
+                }
             }
 
             GC.Collect();
@@ -206,7 +210,7 @@ internal sealed class Bench : IAsyncDisposable
             var row = new Run(export, scan, upload, calls.Bytes);
             rows.Add(row);
             Console.WriteLine($"run {run}: export {row.Export.Ms / 1000:F1} s ({_options.Calls / (row.Export.Ms / 1000):N0} rows/s, max sampled working set {Mb(row.Export.MaxWorkingSet)} MB, " +
-                $"{Mb(row.Export.Allocated)} MB allocated) | scan {row.Scan.Ms / 1000:F1} s + upload {row.Upload.Ms / 1000:F1} s of {Mb(row.Bytes)} MB = {row.Baseline / 1000:F1} s | ratio {row.Ratio:F2}");
+                $"{Mb(row.Export.Allocated)} MB allocated) | scan {row.Scan.Ms / 1000:F1} s + upload {row.Upload.Ms / 1000:F2} s of {Mb(row.Bytes)} MB = {row.Baseline / 1000:F1} s | ratio {row.Ratio:F2}");
         }
 
         var exportMedian = Stats.Median(rows.Select(r => r.Export.Ms));
@@ -223,9 +227,9 @@ internal sealed class Bench : IAsyncDisposable
         for (var i = 0; i < rows.Count; i++)
         {
             var r = rows[i];
-            Console.WriteLine($"| {i + 1} | {r.Export.Ms / 1000:F1} | {_options.Calls / (r.Export.Ms / 1000):N0} | {r.Scan.Ms / 1000:F1} | {r.Upload.Ms / 1000:F1} | {r.Baseline / 1000:F1} | {r.Ratio:F2} | {Mb(r.Export.MaxWorkingSet)} | {Mb(r.Export.Allocated)} |");
+            Console.WriteLine($"| {i + 1} | {r.Export.Ms / 1000:F1} | {_options.Calls / (r.Export.Ms / 1000):N0} | {r.Scan.Ms / 1000:F1} | {r.Upload.Ms / 1000:F2} | {r.Baseline / 1000:F1} | {r.Ratio:F2} | {Mb(r.Export.MaxWorkingSet)} | {Mb(r.Export.Allocated)} |");
         }
-        Console.WriteLine($"| median | {exportMedian / 1000:F1} | {_options.Calls / (exportMedian / 1000):N0} | {scanMedian / 1000:F1} | {uploadMedian / 1000:F1} | {baselineMedian / 1000:F1} | {ratio:F2} | {Mb(maxExportWorkingSet)} (max) | {Mb((long)allocatedMedian)} |");
+        Console.WriteLine($"| median | {exportMedian / 1000:F1} | {_options.Calls / (exportMedian / 1000):N0} | {scanMedian / 1000:F1} | {uploadMedian / 1000:F2} | {baselineMedian / 1000:F1} | {ratio:F2} | {Mb(maxExportWorkingSet)} (max) | {Mb((long)allocatedMedian)} |");
         Console.WriteLine();
         Console.WriteLine($"calls.csv: {_options.Calls:N0} rows, {Mb(rows[0].Bytes)} MB ({rows[0].Bytes / (double)_options.Calls:F0} bytes a row)");
         Console.WriteLine($"memory: peak working set of the process (PeakWorkingSet64, process-wide) after run 1's export, in a process that had done nothing but start: {Mb(freshPeak!.Value)} MB " +
