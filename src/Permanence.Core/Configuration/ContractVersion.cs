@@ -64,6 +64,21 @@ public sealed class ContractHistory
     public YearMonth MonthOf(Instant instant) =>
         instant.InZone((VersionAt(instant) ?? Latest)?.Zone ?? DateTimeZone.Utc).Date.ToYearMonth();
 
+    /// <summary>
+    /// A calendar month of the client as instants [start, end), in the zone of the version in force at the month's
+    /// end (docs/architecture.md, "SLA calculator"): a zone change mid-month does not split it.
+    /// </summary>
+    public (Instant Start, Instant End, ContractVersion Last) MonthBounds(YearMonth month)
+    {
+        var lastDay = month.OnDayOfMonth(month.Calendar.GetDaysInMonth(month.Year, month.Month));
+        var last = Versions.LastOrDefault(v => v.EffectiveFrom <= lastDay)
+            ?? Versions.FirstOrDefault()
+            ?? throw new InvalidOperationException("No contract version.");
+        return (month.OnDayOfMonth(1).AtStartOfDayInZone(last.Zone).ToInstant(),
+            month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(last.Zone).ToInstant(),
+            last);
+    }
+
     /// <summary>The versions in force at some point of [start, end).</summary>
     public IEnumerable<ContractVersion> VersionsDuring(Instant start, Instant end)
     {

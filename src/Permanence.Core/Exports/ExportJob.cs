@@ -81,7 +81,7 @@ public sealed class ExportJob(
         // The export carries its month's final report: made now if the hourly report run has not made it yet.
         await reportJob.RunAsync(clientId, period, cancellationToken);
         var report = await reports.ReadAsync(clientId, period, SlaReportJob.JsonFile, cancellationToken)
-            ?? throw new InvalidOperationException($"The SLA report of {clientId} for {Format(period)} is missing.");
+            ?? throw new InvalidOperationException($"The SLA report of {clientId} for {SlaPeriod.Format(period)} is missing.");
 
         var files = new List<ExportFileInfo>
         {
@@ -97,25 +97,22 @@ public sealed class ExportJob(
         files.Add((await exports.WriteAsync(clientId, period, ExportFiles.Configuration, "application/json; charset=utf-8", configuration, versions, cancellationToken)).File);
         files.Add((await exports.WriteAsync(clientId, period, ExportFiles.SlaReport, "application/json; charset=utf-8", report, 1, cancellationToken)).File);
 
-        var manifest = new ExportFiles.Manifest(clientId, Format(period), ExportFiles.Time(now)!, ExportFiles.SchemaVersion, Final: true, files);
+        var manifest = new ExportFiles.Manifest(clientId, SlaPeriod.Format(period), ExportFiles.Time(now)!, ExportFiles.SchemaVersion, Final: true, files);
         var written = await exports.WriteAsync(clientId, period, ExportFiles.ManifestFile, "application/json; charset=utf-8",
             JsonSerializer.SerializeToUtf8Bytes(manifest, Json), files.Count, cancellationToken);
-        logger.LogInformation("Export of client {ClientId} for {Period}: {Files} files, {Outcome}", clientId, Format(period), files.Count,
+        logger.LogInformation("Export of client {ClientId} for {Period}: {Files} files, {Outcome}", clientId, SlaPeriod.Format(period), files.Count,
             written.Written ? "written" : "written by a concurrent run");
         return written.Written ? ExportJobOutcome.Written : ExportJobOutcome.AlreadyComplete;
     }
 
-    private static string Format(YearMonth period) => YearMonthPattern.Iso.Format(period);
-
     private (byte[] Content, long Versions) ConfigurationFile(string clientId, YearMonth period, ContractHistory history)
     {
-        var zone = history.Latest!.Zone;
-        var start = period.OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
-        var end = period.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
+        // The same month as the report's, so that the versions listed are those its figures were judged by.
+        var (start, end, _) = history.MonthBounds(period);
         var versions = history.VersionsDuring(start, end)
             .Select(v => new ExportFiles.ConfigurationFileVersion(v.Version, LocalDatePattern.Iso.Format(v.EffectiveFrom), ExportFiles.Time(v.StoredAt), v.Configuration.WithSecretsMasked()))
             .ToList();
-        return (JsonSerializer.SerializeToUtf8Bytes(new ExportFiles.ConfigurationFile(clientId, Format(period), versions), Json), versions.Count);
+        return (JsonSerializer.SerializeToUtf8Bytes(new ExportFiles.ConfigurationFile(clientId, SlaPeriod.Format(period), versions), Json), versions.Count);
     }
 
     private static async IAsyncEnumerable<string?[]> Rows<T>(IAsyncEnumerable<T> records, Func<T, string?[]> row)

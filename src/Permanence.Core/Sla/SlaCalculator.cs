@@ -103,13 +103,8 @@ public static class SlaCalculator
         public MonthPass(ContractHistory history, YearMonth month)
         {
             _month = month;
-            var last = history.Versions.LastOrDefault(v => v.EffectiveFrom <= month.OnDayOfMonth(month.Calendar.GetDaysInMonth(month.Year, month.Month)))
-                ?? history.Versions.FirstOrDefault()
-                ?? throw new InvalidOperationException("No contract version.");
-            // The month is read in the zone of the version in force at its end: a zone change mid-month is not split.
+            (_start, _end, var last) = history.MonthBounds(month);
             var zone = last.Zone;
-            _start = month.OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
-            _end = month.PlusMonths(1).OnDayOfMonth(1).AtStartOfDayInZone(zone).ToInstant();
             _inForce = history.VersionsDuring(_start, _end).LastOrDefault() ?? last;
             _sla = _inForce.Configuration.Sla;
             _shortAbandonMs = (long)(_sla?.ShortAbandonSeconds ?? 0) * 1000;
