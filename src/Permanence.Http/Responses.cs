@@ -149,7 +149,10 @@ public sealed record AircallNumber(string? Digits);
 public sealed record AircallUser(long Id);
 
 /// <summary>A stored file with a read-only download link expiring within 15 minutes.</summary>
-public sealed record DownloadFileResponse(string Name, long Bytes, string Url, DateTimeOffset ExpiresAt);
+public sealed record DownloadFileResponse(string Name, long Bytes, string Url, DateTimeOffset ExpiresAt)
+{
+    public static DownloadFileResponse From(Core.Common.DownloadLink link) => new(link.Name, link.Bytes, link.Url.AbsoluteUri, link.ExpiresAt);
+}
 
 /// <summary>GET /clients/{clientId}/reports/{period}: one month's report files; <c>final</c> is false for a month to date.</summary>
 public sealed record ReportResponse(string ClientId, string Period, bool Final, IReadOnlyList<DownloadFileResponse> Files);

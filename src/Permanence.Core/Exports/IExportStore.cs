@@ -1,4 +1,5 @@
 using NodaTime;
+using Permanence.Core.Common;
 
 namespace Permanence.Core.Exports;
 
@@ -7,9 +8,6 @@ public sealed record ExportFileInfo(string Name, long Rows, long Bytes, string S
 
 /// <summary>What a write did: <see cref="Written"/> is false when the file was there already (it is then left as it was).</summary>
 public sealed record ExportWrite(ExportFileInfo File, bool Written);
-
-/// <summary>A stored export file with a read-only download link that expires.</summary>
-public sealed record ExportFileLink(string Name, long Bytes, Uri Url, DateTimeOffset ExpiresAt);
 
 /// <summary>
 /// Port: the monthly exports, <c>exports/{clientId}/{yyyy-MM}/{name}</c> in Blob storage (README, "Reversibility
@@ -34,5 +32,5 @@ public interface IExportStore
     Task<IReadOnlyList<YearMonth>> ListPeriodsAsync(string clientId, CancellationToken cancellationToken);
 
     /// <summary>A read-only link to one file.</summary>
-    Task<ExportFileLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
+    Task<DownloadLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken);
 }

@@ -1,12 +1,10 @@
 using NodaTime;
+using Permanence.Core.Common;
 
 namespace Permanence.Core.Sla;
 
-/// <summary>A stored report file with a read-only download link that expires (docs/guides/reports.md, "Downloading").</summary>
-public sealed record ReportFile(string Name, long Bytes, Uri Url, DateTimeOffset ExpiresAt);
-
 /// <summary>One month's report files; <see cref="Final"/> is false for a month-to-date report.</summary>
-public sealed record ReportListing(YearMonth Period, bool Final, IReadOnlyList<ReportFile> Files);
+public sealed record ReportListing(YearMonth Period, bool Final, IReadOnlyList<DownloadLink> Files);
 
 /// <summary>Port: the monthly report files, <c>reports/{clientId}/{yyyy-MM}/{name}</c> in Blob storage.</summary>
 public interface IReportStore

@@ -30,7 +30,7 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
         {
             if (await exports.LinkAsync(clientId, period, ExportFiles.ManifestFile, cancellationToken) is { } link)
             {
-                items.Add(new ExportListItem(YearMonthPattern.Iso.Format(period), ToResponse(link)));
+                items.Add(new ExportListItem(YearMonthPattern.Iso.Format(period), DownloadFileResponse.From(link)));
             }
         }
         await LogAsync(clientId, history!, principal!, "list", items.Select(i => ((string?)i.Period, (string?)ExportFiles.ManifestFile)).Prepend((null, null)), cancellationToken);
@@ -60,7 +60,7 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
         {
             if (await exports.LinkAsync(clientId, month, name, cancellationToken) is { } link)
             {
-                links.Add(ToResponse(link));
+                links.Add(DownloadFileResponse.From(link));
             }
         }
         await LogAsync(clientId, history!, principal!, "download", links.Select(l => ((string?)period, (string?)l.Name)), cancellationToken);
@@ -96,6 +96,4 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
         return accessLog.AddAsync(clientId, history.MonthOf(now),
             issued.Select(i => new ExportAccess(now, clientId, principal.KeyId, role, action, i.Period, i.File)).ToList(), cancellationToken);
     }
-
-    private static DownloadFileResponse ToResponse(ExportFileLink link) => new(link.Name, link.Bytes, link.Url.AbsoluteUri, link.ExpiresAt);
 }

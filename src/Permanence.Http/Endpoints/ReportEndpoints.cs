@@ -65,7 +65,7 @@ public sealed class ReportEndpoints(IReportStore reports, SlaReportJob job, Mont
                 "must be a month from the client's first configuration to the current month in its time zone");
         }
         var listing = (await reports.ListAsync(clientId, month, cancellationToken)).FirstOrDefault();
-        var files = listing?.Files.Select(ToResponse).ToList() ?? [];
+        var files = listing?.Files.Select(DownloadFileResponse.From).ToList() ?? [];
         return TypedResults.Ok(new SlaReportJobResponse(clientId, period, outcome switch
         {
             SlaJobOutcome.Written => "written",
@@ -112,7 +112,6 @@ public sealed class ReportEndpoints(IReportStore reports, SlaReportJob job, Mont
     }
 
     private static ReportResponse ToResponse(string clientId, ReportListing listing) =>
-        new(clientId, YearMonthPattern.Iso.Format(listing.Period), listing.Final, listing.Files.Select(ToResponse).ToList());
+        new(clientId, YearMonthPattern.Iso.Format(listing.Period), listing.Final, listing.Files.Select(DownloadFileResponse.From).ToList());
 
-    private static DownloadFileResponse ToResponse(ReportFile file) => new(file.Name, file.Bytes, file.Url.AbsoluteUri, file.ExpiresAt);
 }

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Specialized;
 using CsvHelper;
 using NodaTime;
 using NodaTime.Text;
+using Permanence.Core.Common;
 using Permanence.Core.Exports;
 using Permanence.Infrastructure.Storage;
 
@@ -126,14 +127,14 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
         return periods.ToList();
     }
 
-    public async Task<ExportFileLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    public async Task<DownloadLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
     {
         var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(clientId, period, name));
         try
         {
             var bytes = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
             var (url, expiresAt) = await links.ReadLinkAsync(blob, cancellationToken);
-            return new ExportFileLink(name, bytes, url, expiresAt);
+            return new DownloadLink(name, bytes, url, expiresAt);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {

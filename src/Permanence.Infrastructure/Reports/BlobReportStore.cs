@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using NodaTime;
 using NodaTime.Text;
+using Permanence.Core.Common;
 using Permanence.Core.Sla;
 using Permanence.Infrastructure.Storage;
 
@@ -97,7 +98,7 @@ public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks l
     {
         var container = await _container.GetAsync().WaitAsync(cancellationToken);
         var prefix = period is { } month ? $"{clientId}/{YearMonthPattern.Iso.Format(month)}/" : $"{clientId}/";
-        var months = new SortedDictionary<YearMonth, (bool Final, List<ReportFile> Files)>();
+        var months = new SortedDictionary<YearMonth, (bool Final, List<DownloadLink> Files)>();
         await foreach (var item in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
         {
             // {clientId}/{yyyy-MM}/{name}: anything else under the prefix is not a report file.
@@ -107,8 +108,8 @@ public sealed class BlobReportStore(BlobServiceClient blobs, BlobDownloadLinks l
                 continue;
             }
             var (url, expiresAt) = await links.ReadLinkAsync(container.GetBlobClient(item.Name), cancellationToken);
-            var entry = months.TryGetValue(parsed.Value, out var found) ? found : (Final: true, Files: new List<ReportFile>());
-            entry.Files.Add(new ReportFile(parts[2], item.Properties.ContentLength ?? 0, url, expiresAt));
+            var entry = months.TryGetValue(parsed.Value, out var found) ? found : (Final: true, Files: new List<DownloadLink>());
+            entry.Files.Add(new DownloadLink(parts[2], item.Properties.ContentLength ?? 0, url, expiresAt));
             months[parsed.Value] = (entry.Final && IsFinal(item.Metadata), entry.Files);
         }
         return months.Select(m => new ReportListing(m.Key, m.Value.Final, m.Value.Files)).ToList();

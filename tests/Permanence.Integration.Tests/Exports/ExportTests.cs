@@ -286,6 +286,6 @@ public sealed partial class ExportTests
 
         public Task<IReadOnlyList<YearMonth>> ListPeriodsAsync(string clientId, CancellationToken cancellationToken) => inner.ListPeriodsAsync(clientId, cancellationToken);
 
-        public Task<ExportFileLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) => inner.LinkAsync(clientId, period, name, cancellationToken);
+        public Task<Permanence.Core.Common.DownloadLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) => inner.LinkAsync(clientId, period, name, cancellationToken);
     }
 }
