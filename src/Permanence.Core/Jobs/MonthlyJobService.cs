@@ -22,67 +22,75 @@ public sealed class MonthlyJobService(
     TimeProvider time,
     ILogger<MonthlyJobService> logger)
 {
+    /// <summary>What handling one month came to: whether to record it as done, and whether to go on to the next.</summary>
+    private enum MonthStep
+    {
+        /// <summary>Done, and this run wrote it.</summary>
+        Written,
+
+        /// <summary>Done (already there, or nothing to do for that month).</summary>
+        Done,
+
+        /// <summary>Not yet (an unknown client, a month not closed in the zone in force, an email to retry): later months wait.</summary>
+        Wait,
+
+        /// <summary>Like <see cref="Wait"/>, counted as a failure.</summary>
+        Retry,
+    }
+
     /// <summary>Final reports of every closed month lacking one, each emailed to the client's report recipients.</summary>
     public async Task<MonthlyJobRun> RunReportsAsync(CancellationToken cancellationToken)
     {
-        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
-        int clients = 0, written = 0, emailed = 0, failures = 0;
-        await foreach (var entry in index.ListAsync(cancellationToken))
+        var emailed = 0;
+        var run = await CatchUpAsync("report", e => e.ReportedThrough, index.MarkReportedAsync, async (clientId, month) =>
         {
-            clients++;
-            if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(entry.ZoneId) is not { } zone)
+            var outcome = await reports.RunAsync(clientId, month, cancellationToken);
+            switch (outcome)
             {
-                continue;
-            }
-            var lastClosed = now.InZone(zone).Date.ToYearMonth().PlusMonths(-1);
-            var month = entry.ReportedThrough is { } done && done >= entry.FirstMonth ? done.PlusMonths(1) : entry.FirstMonth;
-            for (; month <= lastClosed; month = month.PlusMonths(1))
-            {
-                try
-                {
-                    var outcome = await reports.RunAsync(entry.ClientId, month, cancellationToken);
-                    if (outcome is SlaJobOutcome.BeforeContract)
-                    {
-                        // The row names an earlier first month than the stored versions (a save that failed after
-                        // registering): nothing to report for it, and the months after it go on.
-                        await index.MarkReportedAsync(entry.ClientId, month, cancellationToken);
-                        continue;
-                    }
-                    if (outcome is not (SlaJobOutcome.Written or SlaJobOutcome.AlreadyFinal))
-                    {
-                        // An unknown client (a row whose configuration was never committed), or a month not closed
-                        // in the zone of its latest version: nothing to do yet.
-                        break;
-                    }
-                    written += outcome is SlaJobOutcome.Written ? 1 : 0;
-                    var mail = await mailer.SendAsync(entry.ClientId, month, cancellationToken);
+                case SlaJobOutcome.BeforeContract:
+                    // The row names an earlier first month than the stored versions (a save that failed after
+                    // registering): nothing to report for it, and the months after it go on.
+                    return MonthStep.Done;
+                case SlaJobOutcome.Written or SlaJobOutcome.AlreadyFinal:
+                    var mail = await mailer.SendAsync(clientId, month, cancellationToken);
                     if (mail == ReportMailOutcome.RetryLater)
                     {
-                        failures++;
-                        break; // the next run sends it again; later months wait so that progress stays in order
+                        return MonthStep.Retry; // the next run sends it again; later months wait so that progress stays in order
                     }
                     emailed += mail == ReportMailOutcome.Sent ? 1 : 0;
-                    await index.MarkReportedAsync(entry.ClientId, month, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // One client's failure must not starve the others; its months are tried again next hour.
-                    failures++;
-                    logger.LogError(e, "Monthly report of client {ClientId} for {Period} failed", entry.ClientId, SlaPeriod.Format(month));
-                    break;
-                }
+                    return outcome == SlaJobOutcome.Written ? MonthStep.Written : MonthStep.Done;
+                default:
+                    return MonthStep.Wait;
             }
-        }
-        logger.LogInformation("Monthly reports run: {Clients} clients, {Written} reports written, {Emailed} emailed, {Failures} failures",
-            clients, written, emailed, failures);
-        return new MonthlyJobRun(clients, written, emailed, failures);
+        }, cancellationToken);
+        return run with { ReportsEmailed = emailed };
     }
 
     /// <summary>
     /// The export of every closed month lacking one (README, "Reversibility exports"); an export makes its month's
     /// report first when the report run has not, so it never goes out without it.
     /// </summary>
-    public async Task<MonthlyJobRun> RunExportsAsync(CancellationToken cancellationToken)
+    public Task<MonthlyJobRun> RunExportsAsync(CancellationToken cancellationToken) =>
+        CatchUpAsync("export", e => e.ExportedThrough, index.MarkExportedAsync, async (clientId, month) =>
+            await exports.RunAsync(clientId, month, cancellationToken) switch
+            {
+                ExportJobOutcome.Written => MonthStep.Written,
+                // Before the stored versions' first month there is nothing to export.
+                ExportJobOutcome.AlreadyComplete or ExportJobOutcome.OutOfContract => MonthStep.Done,
+                _ => MonthStep.Wait,
+            }, cancellationToken);
+
+    /// <summary>
+    /// For each client of the jobs index, the months after its progress up to the last one closed in its zone,
+    /// oldest first, each recorded as done once handled. One client's failure does not starve the others: its
+    /// months are tried again at the next run.
+    /// </summary>
+    private async Task<MonthlyJobRun> CatchUpAsync(
+        string job,
+        Func<MonthlyJobEntry, YearMonth?> doneThrough,
+        Func<string, YearMonth, CancellationToken, Task> markDone,
+        Func<string, YearMonth, Task<MonthStep>> handle,
+        CancellationToken cancellationToken)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         int clients = 0, written = 0, failures = 0;
@@ -94,33 +102,32 @@ public sealed class MonthlyJobService(
                 continue;
             }
             var lastClosed = now.InZone(zone).Date.ToYearMonth().PlusMonths(-1);
-            var month = entry.ExportedThrough is { } done && done >= entry.FirstMonth ? done.PlusMonths(1) : entry.FirstMonth;
+            var month = doneThrough(entry) is { } done && done >= entry.FirstMonth ? done.PlusMonths(1) : entry.FirstMonth;
             for (; month <= lastClosed; month = month.PlusMonths(1))
             {
+                MonthStep step;
                 try
                 {
-                    var outcome = await exports.RunAsync(entry.ClientId, month, cancellationToken);
-                    if (outcome is ExportJobOutcome.OutOfContract)
+                    step = await handle(entry.ClientId, month);
+                    if (step is MonthStep.Written or MonthStep.Done)
                     {
-                        await index.MarkExportedAsync(entry.ClientId, month, cancellationToken);
-                        continue; // before the stored versions' first month: nothing to export
+                        await markDone(entry.ClientId, month, cancellationToken);
                     }
-                    if (outcome is not (ExportJobOutcome.Written or ExportJobOutcome.AlreadyComplete))
-                    {
-                        break;
-                    }
-                    written += outcome is ExportJobOutcome.Written ? 1 : 0;
-                    await index.MarkExportedAsync(entry.ClientId, month, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    failures++;
-                    logger.LogError(e, "Monthly export of client {ClientId} for {Period} failed", entry.ClientId, SlaPeriod.Format(month));
+                    logger.LogError(e, "Monthly {Job} of client {ClientId} for {Period} failed", job, entry.ClientId, SlaPeriod.Format(month));
+                    step = MonthStep.Retry;
+                }
+                written += step == MonthStep.Written ? 1 : 0;
+                failures += step == MonthStep.Retry ? 1 : 0;
+                if (step is MonthStep.Wait or MonthStep.Retry)
+                {
                     break;
                 }
             }
         }
-        logger.LogInformation("Monthly exports run: {Clients} clients, {Written} exports written, {Failures} failures", clients, written, failures);
+        logger.LogInformation("Monthly {Job} run: {Clients} clients, {Written} written, {Failures} failures", job, clients, written, failures);
         return new MonthlyJobRun(clients, written, 0, failures);
     }
 }
