@@ -19,8 +19,11 @@ public interface ICallStore
     Task<CallMergeOutcome> MergeAsync(string provider, string callId, Func<CallRecord?, CallObservation?> admit, CancellationToken cancellationToken);
 }
 
-/// <summary>Port: raw bodies of accepted webhooks, kept as proof.</summary>
+/// <summary>
+/// Port: raw bodies of accepted webhooks, kept as proof, filed under the clients they concern (none: unmatched),
+/// so that a client's offboarding or retention finds and deletes its own (README, "Offboarding and retention").
+/// </summary>
 public interface IRawArchive
 {
-    Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, NodaTime.Instant receivedAt, CancellationToken cancellationToken);
+    Task ArchiveAsync(string source, ReadOnlyMemory<byte> body, string contentType, NodaTime.Instant receivedAt, IReadOnlyCollection<string> clientIds, CancellationToken cancellationToken);
 }

@@ -47,10 +47,11 @@ public sealed class CallEndpoints(
                 }
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
                 var result = await ingestion.IngestAsync(observation, principal, cancellationToken);
-                if (result is CallIngestResult.Stored)
+                if (result is CallIngestResult.Stored stored)
                 {
                     // Archived once accepted: a refused record leaves nothing behind.
-                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt, CancellationToken.None);
+                    await archive.ArchiveAsync("calls", body, "application/json", receivedAt,
+                        stored.Record.ClientId is { } owner ? [owner] : [], CancellationToken.None);
                 }
                 return ToHttp(result, logger);
             }
@@ -67,6 +68,7 @@ public sealed class CallEndpoints(
             // Each item is judged alone (207-style): valid items are stored even when others are refused.
             var results = new CallBatchItemResponse[items.Count];
             var archived = false;
+            var owners = new SortedSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < items.Count; i++)
             {
                 var mapped = Map(items[i], "");
@@ -78,6 +80,10 @@ public sealed class CallEndpoints(
                 var observation = ((PayloadResult.Accepted)mapped).Observation;
                 var result = await ingestion.IngestAsync(observation, principal, cancellationToken);
                 archived |= result is CallIngestResult.Stored;
+                if (result is CallIngestResult.Stored { Record.ClientId: { } itemOwner })
+                {
+                    owners.Add(itemOwner);
+                }
                 results[i] = result switch
                 {
                     CallIngestResult.Stored stored => new CallBatchItemResponse(
@@ -91,7 +97,7 @@ public sealed class CallEndpoints(
             if (archived)
             {
                 // Archived once at least one item was accepted: an array refused whole leaves nothing behind.
-                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, CancellationToken.None);
+                await archive.ArchiveAsync("calls", body, "application/json", receivedAt, owners, CancellationToken.None);
             }
             return TypedResults.Json(new CallBatchResponse(results), statusCode: StatusCodes.Status207MultiStatus);
         }

@@ -32,8 +32,11 @@ public sealed class SmsEndpoints(
         {
             return Problems.BadRequest("The inbound SMS has no sender.", "From", "is required");
         }
-        await archive.ArchiveAsync("twilio-sms", read.Body!, "application/x-www-form-urlencoded", Instant.FromDateTimeOffset(time.GetUtcNow()), CancellationToken.None);
+        var receivedAt = Instant.FromDateTimeOffset(time.GetUtcNow());
         var result = await acknowledgements.AcknowledgeReplyAsync(from, form.GetValueOrDefault("Body"), request.HttpContext.RequestAborted);
+        // Filed under the client whose message the reply acknowledged (a contact's number is that client's data).
+        await archive.ArchiveAsync("twilio-sms", read.Body!, "application/x-www-form-urlencoded", receivedAt,
+            result is SmsReplyResult.Acknowledged acknowledged ? [acknowledged.ClientId] : [], CancellationToken.None);
         var reply = NotificationTemplates.SmsReplyAnswer(result);
         if (result is SmsReplyResult.NotRecognised)
         {

@@ -78,22 +78,24 @@ public sealed class TelephonyEndpoints(
             case PayloadResult.Invalid invalid:
                 return Problems.BadRequestFields("The webhook payload is invalid.", invalid.Errors);
             case PayloadResult.Ignored ignored:
-                await archive.ArchiveAsync(source, body, contentType, receivedAt, cancellationToken);
+                await archive.ArchiveAsync(source, body, contentType, receivedAt, [], cancellationToken);
                 logger.LogInformation("{Source} webhook accepted and ignored: {Reason}", source, ignored.Reason);
                 return TypedResults.Ok(new WebhookIgnoredResponse(true, ignored.Reason));
             case PayloadResult.Accepted accepted:
                 var result = await ingestion.IngestAsync(accepted.Observation, ClientScope.Everyone, cancellationToken);
-                if (result is CallIngestResult.Stored)
+                if (result is CallIngestResult.Stored stored)
                 {
                     // Archived once accepted (a refused event leaves nothing behind), whatever the caller does
                     // meanwhile: a stored event must not lose its proof to a dropped connection.
-                    await archive.ArchiveAsync(source, body, contentType, receivedAt, CancellationToken.None);
+                    await archive.ArchiveAsync(source, body, contentType, receivedAt, ClientsOf(stored.Record), CancellationToken.None);
                 }
                 return CallEndpoints.ToHttp(result, logger);
             default:
                 throw new InvalidOperationException("Unexpected payload result.");
         }
     }
+
+    private static string[] ClientsOf(CallRecord record) => record.ClientId is { } clientId ? [clientId] : [];
 
     private Instant Now() => Instant.FromDateTimeOffset(time.GetUtcNow());
 }

@@ -182,21 +182,23 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
     [Fact]
     public async Task Aircall_AcceptedBody_IsArchivedRaw()
     {
-        var (_, number) = await Seed.ClientAsync(_http);
+        var (clientId, number) = await Seed.ClientAsync(_http);
         var body = AircallEvent("call.created", Random.Shared.NextInt64(1, long.MaxValue), number, 1791183000);
         Assert.Equal(HttpStatusCode.OK, (await PostAircall(body)).StatusCode);
 
         var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString())));
         var container = fixture.Host.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient("raw");
         var found = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "aircall/", CancellationToken.None))
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
         {
-            if (blob.Name.Contains(digest, StringComparison.Ordinal))
+            // {owner}/aircall/{yyyy}/{MM}/{dd}/{digest}.json: filed under the client the event concerns.
+            if (blob.Name.Contains(digest, StringComparison.Ordinal) && blob.Name.Contains("/aircall/", StringComparison.Ordinal))
             {
                 found.Add(blob.Name);
             }
         }
         var name = Assert.Single(found);
+        Assert.StartsWith($"{clientId}/aircall/", name);
         var stored = (await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
         Assert.Equal(body.ToJsonString(), stored);
     }
@@ -368,9 +370,10 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
         var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(body.ToJsonString())));
         var container = new BlobServiceClient(fixture.Factory.StorageConnectionString).GetBlobContainerClient("raw");
         var found = new List<string>();
-        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "aircall/", CancellationToken.None))
+        await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None))
         {
-            if (blob.Name.Contains(digest, StringComparison.Ordinal))
+            // {owner}/aircall/{yyyy}/{MM}/{dd}/{digest}.json: filed under the client the event concerns.
+            if (blob.Name.Contains(digest, StringComparison.Ordinal) && blob.Name.Contains("/aircall/", StringComparison.Ordinal))
             {
                 found.Add(blob.Name);
             }
