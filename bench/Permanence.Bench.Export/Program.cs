@@ -172,7 +172,7 @@ internal sealed class Bench : IAsyncDisposable
                 process.Refresh();
                 freshPeak = process.PeakWorkingSet64;
             }
-            var calls = await store.GetAsync(_client, _month, ExportFiles.Calls, CancellationToken.None)
+            var calls = await store.GetAsync(new ExportFolder(_client, _month), ExportFiles.Calls, CancellationToken.None)
                 ?? throw new InvalidOperationException("calls.csv is missing after the export.");
             if (calls.Rows != _options.Calls)
             {

@@ -15,8 +15,8 @@ param immutabilityDays int
 param deploymentContainerName string
 
 var dataContainers = [ 'raw', 'outbox' ]
-var auditContainers = [ 'reports', 'exports' ]
-var tableNames = [ 'Contracts', 'PhoneNumbers', 'Calls', 'Messages', 'RoutingOutbox', 'Deliveries', 'Acknowledgements', 'SmsReplyCodes', 'CallsByMonth', 'MessagesByMonth', 'MonthlyJobs', 'ExportAccessLog' ]
+var auditContainers = [ 'reports', 'exports', 'offboarding', 'certificates' ]
+var tableNames = [ 'Contracts', 'PhoneNumbers', 'Calls', 'Messages', 'RoutingOutbox', 'Deliveries', 'Acknowledgements', 'SmsReplyCodes', 'CallsByMonth', 'MessagesByMonth', 'MonthlyJobs', 'ExportAccessLog', 'Offboardings' ]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -66,7 +66,7 @@ resource auditContainersResource 'Microsoft.Storage/storageAccounts/blobServices
   }
 }]
 
-// Reports and exports are evidence for auditors: written once, then locked for the period.
+// Reports, exports, offboarding packages and certificates are evidence: written once, then locked for the period.
 resource auditImmutability 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = [for (container, i) in auditContainers: {
   parent: auditContainersResource[i]
   name: 'default'

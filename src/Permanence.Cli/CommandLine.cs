@@ -7,6 +7,7 @@ public static class CommandLine
         usage: permanence outbox [--last N] [--connection-string S]
                permanence verify <folder>
                permanence download --client ID --period YYYY-MM [--out FOLDER] [--base-url URL] [--api-key KEY]
+               permanence verify-certificate <file> [--key KEY]
           outbox   lists the emails and SMS written to the 'outbox' container (oldest first);
                    --last N prints the last N in full. Storage: --connection-string, else
                    Permanence__Storage__ConnectionString, else the local Azurite of scripts/run.sh.
@@ -17,6 +18,9 @@ public static class CommandLine
                    ./ID-YYYY-MM, new or empty), then verifies it as verify does. URL defaults to
                    http://127.0.0.1:7071 (plain http only to this machine); KEY, an auditor key, to the
                    PERMANENCE_API_KEY environment variable (preferred: a key on the command line stays in history).
+          verify-certificate checks a deletion or retention certificate's HMAC-SHA256 signature with the
+                   deployment's signing key (KEY, else the PERMANENCE_SIGNING_KEY environment variable) and prints
+                   what it attests: client, when, by which key, the manifest hash, the months, each store's count.
         exit codes: 0 success (every file passes), 1 a file fails or the download fails, 2 usage error
                     (bad arguments, no folder, no manifest.json or one that cannot be read).
         """;
@@ -35,6 +39,9 @@ public static class CommandLine
                 "outbox" => await OutboxCommand.RunAsync(Options.Parse(args[1..]), output),
                 "verify" => await VerifyCommand.RunAsync(Folder(args[1..]), output, error),
                 "download" => await DownloadCommand.RunAsync(Options.Parse(args[1..]), output, error),
+                "verify-certificate" when args.Length >= 2 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
+                    await VerifyCertificateCommand.RunAsync(args[1], Options.Parse(args[2..]), output, error),
+                "verify-certificate" => await Fail(error, "verify-certificate takes the certificate file first"),
                 _ => await Fail(error, $"unknown command '{args[0]}'"),
             };
         }

@@ -158,6 +158,30 @@ public static class PermanenceEndpointRouteBuilderExtensions
             .ProducesValidationProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapPost("/admin/clients/{clientId}/offboard", (HttpRequest r, string clientId, OffboardingEndpoints e) => e.RequestAsync(r, clientId))
+            .Describe("OffboardClient", "Offboarding", "Returns everything of a client: the export of every month lacking one (the month in progress closed now), every configuration version and a top-level manifest; 202 with the status URL in Location.")
+            .RequiresApiKey("admin")
+            .Produces<OffboardingResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/admin/clients/{clientId}/offboard", (HttpRequest r, string clientId, OffboardingEndpoints e) => e.StatusAsync(r, clientId))
+            .Describe("GetOffboarding", "Offboarding", "The offboarding's status: progress while preparing; once ready, the top-level manifest's SHA-256 and a read-only link to every file (expire within 15 minutes, recorded in the access log); once closed, the deletion certificate.")
+            .RequiresApiKey("admin")
+            .Produces<OffboardingResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/admin/clients/{clientId}/offboard/confirm", (HttpRequest r, string clientId, OffboardingEndpoints e) => e.ConfirmAsync(r, clientId))
+            .Describe("ConfirmOffboarding", "Offboarding", "Confirms, with the SHA-256 of the top-level manifest, that everything was received: deletes the client's data, closes the client and answers with the signed deletion certificate; 409 and nothing deleted for another hash.")
+            .RequiresApiKey("admin")
+            .WithRequestBody<OffboardingConfirmRequest>("application/json")
+            .Produces<DeletionCertificateResponse>(StatusCodes.Status200OK)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         return app;
     }
 

@@ -35,6 +35,11 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<Permanence.Core.Sla.MonthIndexRebuild>();
         services.AddSingleton<Permanence.Core.Exports.ExportJob>();
         services.AddSingleton<Permanence.Core.Jobs.MonthlyJobService>();
+        services.AddSingleton(sp => new Permanence.Core.Offboarding.CertificateSigner(sp.GetRequiredService<IOptions<PermanenceOptions>>().Value.Signing.Key ?? ""));
+        services.AddSingleton<Permanence.Core.Offboarding.OffboardingService>();
+        services.AddSingleton<Permanence.Core.Offboarding.RetentionJob>();
+        services.AddSingleton<OffboardingRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<OffboardingRunner>());
         services.AddSingleton<RoutingDispatcher>();
         services.AddSingleton(sp =>
         {
@@ -55,6 +60,7 @@ public static class PermanenceServiceCollectionExtensions
         services.AddSingleton<ClientRoutes>();
         services.AddSingleton<ReportEndpoints>();
         services.AddSingleton<ExportEndpoints>();
+        services.AddSingleton<OffboardingEndpoints>();
         return services;
     }
 }

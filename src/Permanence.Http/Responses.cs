@@ -183,3 +183,31 @@ public sealed record ExportListResponse(string ClientId, IReadOnlyList<ExportLis
 
 /// <summary>POST /admin/jobs/export: <c>written</c>, or <c>alreadyComplete</c> when nothing was rewritten.</summary>
 public sealed record ExportJobResponse(string ClientId, string Period, string Outcome);
+
+/// <summary>How far the preparation of an offboarding got: exports of closed months made or found, of how many (the month in progress included).</summary>
+public sealed record OffboardingProgress(int MonthsDone, int MonthsTotal);
+
+/// <summary>One export returned by an offboarding: its folder's files, each with a download link (manifest.json included).</summary>
+public sealed record OffboardingExportResponse(string Period, bool Partial, string ManifestSha256, IReadOnlyList<DownloadFileResponse> Files);
+
+/// <summary>
+/// GET /admin/clients/{clientId}/offboard: <c>preparing</c> (with progress), <c>ready</c> (the top-level manifest's
+/// SHA-256, which the confirmation quotes, and every file to download), <c>deleting</c>, or <c>closed</c> (the
+/// deletion certificate).
+/// </summary>
+public sealed record OffboardingResponse(
+    string ClientId,
+    string Status,
+    DateTimeOffset RequestedAt,
+    OffboardingProgress Progress,
+    string? ManifestSha256 = null,
+    DownloadFileResponse? Manifest = null,
+    IReadOnlyList<DownloadFileResponse>? Files = null,
+    IReadOnlyList<OffboardingExportResponse>? Exports = null,
+    DownloadFileResponse? Certificate = null);
+
+/// <summary>POST /admin/clients/{clientId}/offboard/confirm: the SHA-256 of the offboarding's top-level manifest (64 hex digits).</summary>
+public sealed record OffboardingConfirmRequest(string? ManifestSha256);
+
+/// <summary>The confirmation's answer: the signed certificate as written, and a link to download it.</summary>
+public sealed record DeletionCertificateResponse(string ClientId, string Status, System.Text.Json.Nodes.JsonNode Certificate, DownloadFileResponse Download);

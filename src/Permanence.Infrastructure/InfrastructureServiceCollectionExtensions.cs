@@ -77,6 +77,9 @@ public static class InfrastructureServiceCollectionExtensions
         services.AddSingleton<Permanence.Core.Exports.IExportStore, Exports.BlobExportStore>();
         services.AddSingleton<Permanence.Core.Exports.IExportAccessLog, Exports.TableExportAccessLog>();
         services.AddSingleton<IRawArchive, BlobRawArchive>();
+        services.AddSingleton<Permanence.Core.Offboarding.IOffboardingStore, Offboarding.TableOffboardingStore>();
+        services.AddSingleton<Permanence.Core.Offboarding.IOffboardingFiles, Offboarding.BlobOffboardingFiles>();
+        services.AddSingleton<Permanence.Core.Offboarding.IClientDataEraser, Offboarding.StorageClientEraser>();
         services.AddSingleton<IMessageStore, TableMessageStore>();
         services.AddSingleton<IMessageIndex, TableMessageIndex>();
         services.AddSingleton<TwilioSignature>();

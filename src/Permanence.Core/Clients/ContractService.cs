@@ -17,13 +17,17 @@ public abstract record PutContractResult
 
     /// <summary>Another save of the same client is in progress: retry shortly.</summary>
     public sealed record Busy : PutContractResult;
+
+    /// <summary>The client was offboarded (or its deletion is under way): its id cannot be configured again.</summary>
+    public sealed record Offboarded : PutContractResult;
 }
 
 /// <summary>
 /// Creates and versions client configurations and reads them back, compiled (README, "Client configuration").
 /// Numbers are owned over time: a PUT is refused when it would give a number to two clients at the same moment.
 /// </summary>
-public sealed class ContractService(IContractStore store, TimeProvider time, ILogger<ContractService>? logger = null, IMonthlyJobIndex? jobIndex = null)
+public sealed class ContractService(IContractStore store, TimeProvider time, ILogger<ContractService>? logger = null, IMonthlyJobIndex? jobIndex = null,
+    Offboarding.IOffboardingStore? offboardings = null)
 {
     /// <summary>Options for reading request bodies.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -76,6 +80,12 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
         var held = new HeldLock(token);
         try
         {
+            // Checked under the lock: the offboarding's deletion removes the lock row with the contract.
+            if (offboardings is not null
+                && await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed })
+            {
+                return new PutContractResult.Offboarded();
+            }
             return await SaveAsync(clientId, configuration, compiled, errors, held, cancellationToken);
         }
         finally

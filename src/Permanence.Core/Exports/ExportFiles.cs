@@ -79,6 +79,16 @@ public static class ExportFiles
 
     public sealed record ConfigurationFileVersion(int Version, string EffectiveFrom, string? StoredAt, ClientConfiguration Configuration);
 
-    /// <summary>manifest.json, written last: its presence says the export is complete.</summary>
-    public sealed record Manifest(string ClientId, string Period, string GeneratedAt, int SchemaVersion, bool Final, IReadOnlyList<ExportFileInfo> Files);
+    /// <summary>
+    /// manifest.json, written last: its presence says the export is complete. <see cref="Partial"/> and
+    /// <see cref="ClosedAt"/> only appear on the month in progress closed by an offboarding.
+    /// </summary>
+    public sealed record Manifest(string ClientId, string Period, string GeneratedAt, int SchemaVersion, bool Final, IReadOnlyList<ExportFileInfo> Files)
+    {
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public bool? Partial { get; init; }
+
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public string? ClosedAt { get; init; }
+    }
 }

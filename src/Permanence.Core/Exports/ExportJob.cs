@@ -73,7 +73,8 @@ public sealed class ExportJob(
         {
             return ExportJobOutcome.NotClosed;
         }
-        if (await exports.GetAsync(clientId, period, ExportFiles.ManifestFile, cancellationToken) is not null)
+        var folder = new ExportFolder(clientId, period);
+        if (await exports.GetAsync(folder, ExportFiles.ManifestFile, cancellationToken) is not null)
         {
             return ExportJobOutcome.AlreadyComplete;
         }
@@ -82,25 +83,72 @@ public sealed class ExportJob(
         await reportJob.RunAsync(clientId, period, cancellationToken);
         var report = await reports.ReadAsync(clientId, period, SlaReportJob.JsonFile, cancellationToken)
             ?? throw new InvalidOperationException($"The SLA report of {clientId} for {SlaPeriod.Format(period)} is missing.");
+        return await WriteAsync(folder, history, report, closedAt: null, cancellationToken);
+    }
 
+    /// <summary>
+    /// The month in progress at <paramref name="closedAt"/>, closed then (README, "Offboarding"): what happened
+    /// before that instant, with the month-to-date report over the same, in <c>{yyyy-MM}-partial/</c>; its
+    /// manifest says <c>"final": true, "partial": true</c>. Null when the contract starts later.
+    /// </summary>
+    public async Task<ExportFolder?> RunPartialAsync(string clientId, Instant closedAt, CancellationToken cancellationToken)
+    {
+        var history = await clients.GetHistoryAsync(clientId, cancellationToken);
+        if (history?.Latest is not { } latest)
+        {
+            return null;
+        }
+        var period = closedAt.InZone((history.VersionAt(closedAt) ?? latest).Zone).Date.ToYearMonth();
+        if (period < history.Versions.Min(v => v.EffectiveFrom).ToYearMonth())
+        {
+            return null;
+        }
+        var folder = new ExportFolder(clientId, period, Partial: true);
+        if (await exports.GetAsync(folder, ExportFiles.ManifestFile, cancellationToken) is not null)
+        {
+            return folder;
+        }
+        var report = await SlaCalculator.CalculateAsync(
+            history,
+            period,
+            calls.ListAsync(clientId, period, cancellationToken).Where(c => c.StartedAt < closedAt),
+            messageIndex.ListAsync(clientId, period, cancellationToken).Where(m => m.TakenAt < closedAt),
+            async id => new MessageDeliveries(
+                [.. (await deliveries.ListStepsAsync(id, cancellationToken)).Where(s => s.StartedAt < closedAt)],
+                [.. (await deliveries.ListAttemptsAsync(id, cancellationToken)).Where(a => a.CreatedAt < closedAt)]),
+            cancellationToken);
+        await WriteAsync(folder, history, SlaReportJob.ToJson(report with { Final = false }), closedAt, cancellationToken);
+        return folder;
+    }
+
+    /// <summary>Every file of the folder, then the manifest; <paramref name="closedAt"/> cuts a partial month short.</summary>
+    private async Task<ExportJobOutcome> WriteAsync(ExportFolder folder, ContractHistory history, ReadOnlyMemory<byte> report, Instant? closedAt, CancellationToken cancellationToken)
+    {
+        var (clientId, period) = (folder.ClientId, folder.Period);
+        var before = closedAt ?? Instant.MaxValue;
         var files = new List<ExportFileInfo>
         {
-            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Calls, ExportFiles.CallColumns,
-                Rows(calls.ListAsync(clientId, period, cancellationToken), ExportFiles.CallRow), cancellationToken)).File,
-            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Messages, ExportFiles.MessageColumns, MessageRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
-            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Deliveries, ExportFiles.DeliveryColumns, DeliveryRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
-            (await exports.WriteCsvAsync(clientId, period, ExportFiles.Acknowledgements, ExportFiles.AcknowledgementColumns, AcknowledgementRowsAsync(clientId, period, cancellationToken), cancellationToken)).File,
-            (await exports.WriteCsvAsync(clientId, period, ExportFiles.AccessLog, ExportFiles.AccessLogColumns,
-                Rows(accessLog.ListAsync(clientId, period, cancellationToken), ExportFiles.AccessRow), cancellationToken)).File,
+            (await exports.WriteCsvAsync(folder, ExportFiles.Calls, ExportFiles.CallColumns,
+                Rows(calls.ListAsync(clientId, period, cancellationToken).Where(c => c.StartedAt < before), ExportFiles.CallRow), cancellationToken)).File,
+            (await exports.WriteCsvAsync(folder, ExportFiles.Messages, ExportFiles.MessageColumns, MessageRowsAsync(clientId, period, before, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(folder, ExportFiles.Deliveries, ExportFiles.DeliveryColumns, DeliveryRowsAsync(clientId, period, before, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(folder, ExportFiles.Acknowledgements, ExportFiles.AcknowledgementColumns, AcknowledgementRowsAsync(clientId, period, before, cancellationToken), cancellationToken)).File,
+            (await exports.WriteCsvAsync(folder, ExportFiles.AccessLog, ExportFiles.AccessLogColumns,
+                Rows(accessLog.ListAsync(clientId, period, cancellationToken).Where(a => a.At < before), ExportFiles.AccessRow), cancellationToken)).File,
         };
         var (configuration, versions) = ConfigurationFile(clientId, period, history);
-        files.Add((await exports.WriteAsync(clientId, period, ExportFiles.Configuration, "application/json; charset=utf-8", configuration, versions, cancellationToken)).File);
-        files.Add((await exports.WriteAsync(clientId, period, ExportFiles.SlaReport, "application/json; charset=utf-8", report, 1, cancellationToken)).File);
+        files.Add((await exports.WriteAsync(folder, ExportFiles.Configuration, "application/json; charset=utf-8", configuration, versions, cancellationToken)).File);
+        files.Add((await exports.WriteAsync(folder, ExportFiles.SlaReport, "application/json; charset=utf-8", report, 1, cancellationToken)).File);
 
-        var manifest = new ExportFiles.Manifest(clientId, SlaPeriod.Format(period), ExportFiles.Time(now)!, ExportFiles.SchemaVersion, Final: true, files);
-        var written = await exports.WriteAsync(clientId, period, ExportFiles.ManifestFile, "application/json; charset=utf-8",
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var manifest = new ExportFiles.Manifest(clientId, SlaPeriod.Format(period), ExportFiles.Time(now)!, ExportFiles.SchemaVersion, Final: true, files)
+        {
+            Partial = closedAt is null ? null : true,
+            ClosedAt = ExportFiles.Time(closedAt),
+        };
+        var written = await exports.WriteAsync(folder, ExportFiles.ManifestFile, "application/json; charset=utf-8",
             JsonSerializer.SerializeToUtf8Bytes(manifest, Json), files.Count, cancellationToken);
-        logger.LogInformation("Export of client {ClientId} for {Period}: {Files} files, {Outcome}", clientId, SlaPeriod.Format(period), files.Count,
+        logger.LogInformation("Export of client {ClientId} for {Period}: {Files} files, {Outcome}", clientId, folder.Name, files.Count,
             written.Written ? "written" : "written by a concurrent run");
         return written.Written ? ExportJobOutcome.Written : ExportJobOutcome.AlreadyComplete;
     }
@@ -123,9 +171,13 @@ public sealed class ExportJob(
         }
     }
 
-    private async IAsyncEnumerable<string?[]> MessageRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The month's message index, cut at <paramref name="before"/> (a partial month).</summary>
+    private IAsyncEnumerable<MessageIndexEntry> Messages(string clientId, YearMonth period, Instant before, CancellationToken cancellationToken) =>
+        messageIndex.ListAsync(clientId, period, cancellationToken).Where(m => m.TakenAt < before);
+
+    private async IAsyncEnumerable<string?[]> MessageRowsAsync(string clientId, YearMonth period, Instant before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        await foreach (var entry in Messages(clientId, period, before, cancellationToken))
         {
             // The index holds the month's ids; the message itself is the record the client owns.
             if (await messages.GetAsync(entry.Id, cancellationToken) is { } message && message.ClientId == clientId)
@@ -135,20 +187,20 @@ public sealed class ExportJob(
         }
     }
 
-    private async IAsyncEnumerable<string?[]> DeliveryRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string?[]> DeliveryRowsAsync(string clientId, YearMonth period, Instant before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        await foreach (var entry in Messages(clientId, period, before, cancellationToken))
         {
             foreach (var step in await deliveries.ListStepsAsync(entry.Id, cancellationToken))
             {
-                if (step.ClientId == clientId)
+                if (step.ClientId == clientId && step.StartedAt < before)
                 {
                     yield return ExportFiles.StepRow(step);
                 }
             }
             foreach (var attempt in await deliveries.ListAttemptsAsync(entry.Id, cancellationToken))
             {
-                if (attempt.ClientId == clientId)
+                if (attempt.ClientId == clientId && attempt.CreatedAt < before)
                 {
                     yield return ExportFiles.AttemptRow(attempt);
                 }
@@ -156,13 +208,13 @@ public sealed class ExportJob(
         }
     }
 
-    private async IAsyncEnumerable<string?[]> AcknowledgementRowsAsync(string clientId, YearMonth period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<string?[]> AcknowledgementRowsAsync(string clientId, YearMonth period, Instant before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var entry in messageIndex.ListAsync(clientId, period, cancellationToken))
+        await foreach (var entry in Messages(clientId, period, before, cancellationToken))
         {
             foreach (var acknowledgement in await acknowledgements.ListAsync(entry.Id, cancellationToken))
             {
-                if (acknowledgement.ClientId == clientId)
+                if (acknowledgement.ClientId == clientId && acknowledgement.At < before)
                 {
                     yield return ExportFiles.AcknowledgementRow(acknowledgement);
                 }

@@ -10,7 +10,8 @@ namespace Permanence.Core.Jobs;
 /// <param name="ZoneId">The time zone of the client's latest version (IANA id).</param>
 /// <param name="ReportedThrough">Every month up to this one has a final report, emailed: null when none yet.</param>
 /// <param name="ExportedThrough">Every month up to this one has a complete export: null when none yet.</param>
-public sealed record MonthlyJobEntry(string ClientId, YearMonth FirstMonth, string ZoneId, YearMonth? ReportedThrough, YearMonth? ExportedThrough = null);
+/// <param name="ErasedThrough">Every month up to this one is past retention and erased: null when none yet.</param>
+public sealed record MonthlyJobEntry(string ClientId, YearMonth FirstMonth, string ZoneId, YearMonth? ReportedThrough, YearMonth? ExportedThrough = null, YearMonth? ErasedThrough = null);
 
 /// <summary>Port: the small index the hourly jobs read (table "MonthlyJobs"), so that a run with nothing to do reads nothing else.</summary>
 public interface IMonthlyJobIndex
@@ -33,4 +34,7 @@ public interface IMonthlyJobIndex
 
     /// <summary>Moves the client's export progress forward to <paramref name="month"/> (never backwards).</summary>
     Task MarkExportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken);
+
+    /// <summary>Moves the client's retention progress forward to <paramref name="month"/> (never backwards).</summary>
+    Task MarkErasedAsync(string clientId, YearMonth month, CancellationToken cancellationToken);
 }

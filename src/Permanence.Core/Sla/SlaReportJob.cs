@@ -56,6 +56,9 @@ public sealed class SlaReportJob(
         WriteIndented = true,
     };
 
+    /// <summary>sla-report.json's bytes: readable UTF-8, indented.</summary>
+    public static byte[] ToJson(SlaReport report) => JsonSerializer.SerializeToUtf8Bytes(report, Json);
+
     public async Task<SlaJobOutcome> RunAsync(string clientId, YearMonth period, CancellationToken cancellationToken)
     {
         var history = await clients.GetHistoryAsync(clientId, cancellationToken);
@@ -96,7 +99,7 @@ public sealed class SlaReportJob(
         await reports.WriteAsync(clientId, period, HtmlFile, "text/html; charset=utf-8",
             Encoding.UTF8.GetBytes(SlaReportHtml.Render(report, latest.Configuration.Name ?? clientId, latest.Configuration.Locale ?? "en-GB")), closed, replaceFinal: true, cancellationToken);
         var written = await reports.WriteAsync(clientId, period, JsonFile, "application/json; charset=utf-8",
-            JsonSerializer.SerializeToUtf8Bytes(report, Json), closed, replaceFinal: false, cancellationToken);
+            ToJson(report), closed, replaceFinal: false, cancellationToken);
         logger.LogInformation("SLA report of client {ClientId} for {Period}: {Outcome}", clientId, SlaPeriod.Format(period),
             written ? (closed ? "final, written" : "month to date, written") : "already written");
         return !written ? SlaJobOutcome.AlreadyFinal : closed ? SlaJobOutcome.Written : SlaJobOutcome.WrittenMonthToDate;

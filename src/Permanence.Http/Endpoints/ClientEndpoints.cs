@@ -38,6 +38,8 @@ public sealed class ClientEndpoints(ContractService contracts, ClientDirectory d
             case PutContractResult.Busy:
                 request.HttpContext.Response.Headers.RetryAfter = "1";
                 return Problems.Conflict("Another change to this client's configuration is being saved; retry in a moment.");
+            case PutContractResult.Offboarded:
+                return Problems.Conflict($"Client '{clientId}' was offboarded: its data was deleted and its id cannot be configured again.");
             case PutContractResult.Saved saved:
                 if (saved.Changed)
                 {

@@ -28,7 +28,7 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
         var items = new List<ExportListItem>();
         foreach (var period in await exports.ListPeriodsAsync(clientId, cancellationToken))
         {
-            if (await exports.LinkAsync(clientId, period, ExportFiles.ManifestFile, cancellationToken) is { } link)
+            if (await exports.LinkAsync(new ExportFolder(clientId, period), ExportFiles.ManifestFile, cancellationToken) is { } link)
             {
                 items.Add(new ExportListItem(YearMonthPattern.Iso.Format(period), DownloadFileResponse.From(link)));
             }
@@ -49,22 +49,35 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
             return Problems.BadRequest("Invalid period.", "period", "must be a month as YYYY-MM");
         }
         var cancellationToken = request.HttpContext.RequestAborted;
-        if (await exports.ReadAsync(clientId, month, ExportFiles.ManifestFile, cancellationToken) is not { } manifestBytes)
+        if (await LinksAsync(new ExportFolder(clientId, month), history!, principal!, cancellationToken) is not { } export)
         {
             return Problems.NotFound($"No export of client '{clientId}' for {period}.");
+        }
+        return TypedResults.Ok(new ExportResponse(clientId, period, (bool?)export.Manifest["final"] ?? true, export.Manifest, export.Links));
+    }
+
+    /// <summary>
+    /// One export's manifest and a link to each of its files and to the manifest, recorded in the access log before
+    /// they are returned; null when the folder has no manifest.
+    /// </summary>
+    public async Task<(JsonNode Manifest, List<DownloadFileResponse> Links)?> LinksAsync(ExportFolder folder, ContractHistory history, ApiPrincipal principal, CancellationToken cancellationToken)
+    {
+        if (await exports.ReadAsync(folder, ExportFiles.ManifestFile, cancellationToken) is not { } manifestBytes)
+        {
+            return null;
         }
         var manifest = JsonNode.Parse(manifestBytes.Span)!;
         var names = manifest["files"]!.AsArray().Select(f => (string)f!["name"]!).Append(ExportFiles.ManifestFile);
         var links = new List<DownloadFileResponse>();
         foreach (var name in names)
         {
-            if (await exports.LinkAsync(clientId, month, name, cancellationToken) is { } link)
+            if (await exports.LinkAsync(folder, name, cancellationToken) is { } link)
             {
                 links.Add(DownloadFileResponse.From(link));
             }
         }
-        await LogAsync(clientId, history!, principal!, "download", links.Select(l => ((string?)period, (string?)l.Name)), cancellationToken);
-        return TypedResults.Ok(new ExportResponse(clientId, period, (bool?)manifest["final"] ?? true, manifest, links));
+        await LogAsync(folder.ClientId, history, principal, "download", links.Select(l => ((string?)folder.Name, (string?)l.Name)), cancellationToken);
+        return (manifest, links);
     }
 
     /// <summary>POST /admin/jobs/export?client=…&amp;period=YYYY-MM: a closed month's export now (409 for a month not closed).</summary>

@@ -29,11 +29,11 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
 
     private async Task<BlobContainerClient> ContainerAsync(CancellationToken cancellationToken) => await _container.GetAsync().WaitAsync(cancellationToken);
 
-    private static string Path(string clientId, YearMonth period, string name) => $"{clientId}/{YearMonthPattern.Iso.Format(period)}/{name}";
+    private static string Path(ExportFolder folder, string name) => folder.Prefix + name;
 
-    public async Task<ExportFileInfo?> GetAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    public async Task<ExportFileInfo?> GetAsync(ExportFolder folder, string name, CancellationToken cancellationToken)
     {
-        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(clientId, period, name));
+        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(folder, name));
         try
         {
             var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
@@ -49,13 +49,13 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
         }
     }
 
-    public async Task<ExportWrite> WriteCsvAsync(string clientId, YearMonth period, string name, IReadOnlyList<string> header, IAsyncEnumerable<string?[]> rows, CancellationToken cancellationToken)
+    public async Task<ExportWrite> WriteCsvAsync(ExportFolder folder, string name, IReadOnlyList<string> header, IAsyncEnumerable<string?[]> rows, CancellationToken cancellationToken)
     {
-        if (await GetAsync(clientId, period, name, cancellationToken) is { } existing)
+        if (await GetAsync(folder, name, cancellationToken) is { } existing)
         {
             return new ExportWrite(existing, false);
         }
-        var blob = (await ContainerAsync(cancellationToken)).GetBlockBlobClient(Path(clientId, period, name));
+        var blob = (await ContainerAsync(cancellationToken)).GetBlockBlobClient(Path(folder, name));
         await using var upload = new HashingBlockUpload(blob);
         long count = 0;
         await using (var csv = CsvWriter.Create(upload, Csv, leaveOpen: true))
@@ -68,22 +68,22 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
             }
             await csv.FlushAsync(cancellationToken);
         }
-        return await CommitAsync(clientId, period, name, upload, "text/csv; charset=utf-8", count, cancellationToken);
+        return await CommitAsync(folder, name, upload, "text/csv; charset=utf-8", count, cancellationToken);
     }
 
-    public async Task<ExportWrite> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, long rows, CancellationToken cancellationToken)
+    public async Task<ExportWrite> WriteAsync(ExportFolder folder, string name, string contentType, ReadOnlyMemory<byte> content, long rows, CancellationToken cancellationToken)
     {
-        if (await GetAsync(clientId, period, name, cancellationToken) is { } existing)
+        if (await GetAsync(folder, name, cancellationToken) is { } existing)
         {
             return new ExportWrite(existing, false);
         }
-        var blob = (await ContainerAsync(cancellationToken)).GetBlockBlobClient(Path(clientId, period, name));
+        var blob = (await ContainerAsync(cancellationToken)).GetBlockBlobClient(Path(folder, name));
         await using var upload = new HashingBlockUpload(blob);
         await upload.WriteAsync(content, cancellationToken);
-        return await CommitAsync(clientId, period, name, upload, contentType, rows, cancellationToken);
+        return await CommitAsync(folder, name, upload, contentType, rows, cancellationToken);
     }
 
-    private async Task<ExportWrite> CommitAsync(string clientId, YearMonth period, string name, HashingBlockUpload upload, string contentType, long rows, CancellationToken cancellationToken)
+    private async Task<ExportWrite> CommitAsync(ExportFolder folder, string name, HashingBlockUpload upload, string contentType, long rows, CancellationToken cancellationToken)
     {
         try
         {
@@ -94,14 +94,14 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
         catch (RequestFailedException e) when (e.Status is 409 or 412)
         {
             // A concurrent run committed it first: that file stands, and the manifest describes it.
-            return new ExportWrite(await GetAsync(clientId, period, name, cancellationToken)
+            return new ExportWrite(await GetAsync(folder, name, cancellationToken)
                 ?? throw new InvalidOperationException($"Export file {name} was reported as existing but cannot be read."), false);
         }
     }
 
-    public async Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    public async Task<ReadOnlyMemory<byte>?> ReadAsync(ExportFolder folder, string name, CancellationToken cancellationToken)
     {
-        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(clientId, period, name));
+        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(folder, name));
         try
         {
             return (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToMemory();
@@ -127,9 +127,9 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
         return periods.ToList();
     }
 
-    public async Task<DownloadLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken)
+    public async Task<DownloadLink?> LinkAsync(ExportFolder folder, string name, CancellationToken cancellationToken)
     {
-        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(clientId, period, name));
+        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(folder, name));
         try
         {
             var bytes = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;

@@ -77,6 +77,9 @@ public sealed class TableMonthlyJobIndex(Tables tables) : IMonthlyJobIndex
     public Task MarkExportedAsync(string clientId, YearMonth month, CancellationToken cancellationToken) =>
         MarkAsync(clientId, "ExportedThrough", month, entry => entry.ExportedThrough, cancellationToken);
 
+    public Task MarkErasedAsync(string clientId, YearMonth month, CancellationToken cancellationToken) =>
+        MarkAsync(clientId, "ErasedThrough", month, entry => entry.ErasedThrough, cancellationToken);
+
     private async Task MarkAsync(string clientId, string column, YearMonth month, Func<MonthlyJobEntry, YearMonth?> current, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(StorageNames.MonthlyJobsTable, cancellationToken);
@@ -127,7 +130,8 @@ public sealed class TableMonthlyJobIndex(Tables tables) : IMonthlyJobIndex
         MonthPattern.Parse(row.GetString("FirstMonth") ?? "").GetValueOrThrow(),
         row.GetString("ZoneId") ?? "",
         Month(row, "ReportedThrough"),
-        Month(row, "ExportedThrough"));
+        Month(row, "ExportedThrough"),
+        Month(row, "ErasedThrough"));
 
     private static YearMonth? Month(TableEntity row, string column) =>
         MonthPattern.Parse(row.GetString(column) ?? "") is { Success: true } done ? done.Value : null;

@@ -15,16 +15,19 @@ public static class StorageNames
     public const string MessagesByMonthTable = "MessagesByMonth";
     public const string MonthlyJobsTable = "MonthlyJobs";
     public const string ExportAccessLogTable = "ExportAccessLog";
+    public const string OffboardingsTable = "Offboardings";
 
     public static readonly IReadOnlyList<string> Tables =
-        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable, MonthlyJobsTable, ExportAccessLogTable];
+        [ContractsTable, NumbersTable, CallsTable, MessagesTable, RoutingOutboxTable, DeliveriesTable, AcknowledgementsTable, SmsReplyCodesTable, CallsByMonthTable, MessagesByMonthTable, MonthlyJobsTable, ExportAccessLogTable, OffboardingsTable];
 
     public const string RawContainer = "raw";
     public const string OutboxContainer = "outbox";
     public const string ReportsContainer = "reports";
     public const string ExportsContainer = "exports";
+    public const string OffboardingContainer = "offboarding";
+    public const string CertificatesContainer = "certificates";
 
-    public static readonly IReadOnlyList<string> Containers = [RawContainer, OutboxContainer, ReportsContainer, ExportsContainer];
+    public static readonly IReadOnlyList<string> Containers = [RawContainer, OutboxContainer, ReportsContainer, ExportsContainer, OffboardingContainer, CertificatesContainer];
 
     public const string RoutingQueue = "routing";
 }

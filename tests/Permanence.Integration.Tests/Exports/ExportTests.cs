@@ -274,18 +274,18 @@ public sealed partial class ExportTests
     {
         private int _written;
 
-        public Task<ExportFileInfo?> GetAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) => inner.GetAsync(clientId, period, name, cancellationToken);
+        public Task<ExportFileInfo?> GetAsync(ExportFolder folder, string name, CancellationToken cancellationToken) => inner.GetAsync(folder, name, cancellationToken);
 
-        public Task<ExportWrite> WriteCsvAsync(string clientId, YearMonth period, string name, IReadOnlyList<string> header, IAsyncEnumerable<string?[]> rows, CancellationToken cancellationToken) =>
-            ++_written > files ? throw new IOException("The process stopped.") : inner.WriteCsvAsync(clientId, period, name, header, rows, cancellationToken);
+        public Task<ExportWrite> WriteCsvAsync(ExportFolder folder, string name, IReadOnlyList<string> header, IAsyncEnumerable<string?[]> rows, CancellationToken cancellationToken) =>
+            ++_written > files ? throw new IOException("The process stopped.") : inner.WriteCsvAsync(folder, name, header, rows, cancellationToken);
 
-        public Task<ExportWrite> WriteAsync(string clientId, YearMonth period, string name, string contentType, ReadOnlyMemory<byte> content, long rows, CancellationToken cancellationToken) =>
-            ++_written > files ? throw new IOException("The process stopped.") : inner.WriteAsync(clientId, period, name, contentType, content, rows, cancellationToken);
+        public Task<ExportWrite> WriteAsync(ExportFolder folder, string name, string contentType, ReadOnlyMemory<byte> content, long rows, CancellationToken cancellationToken) =>
+            ++_written > files ? throw new IOException("The process stopped.") : inner.WriteAsync(folder, name, contentType, content, rows, cancellationToken);
 
-        public Task<ReadOnlyMemory<byte>?> ReadAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) => inner.ReadAsync(clientId, period, name, cancellationToken);
+        public Task<ReadOnlyMemory<byte>?> ReadAsync(ExportFolder folder, string name, CancellationToken cancellationToken) => inner.ReadAsync(folder, name, cancellationToken);
 
         public Task<IReadOnlyList<YearMonth>> ListPeriodsAsync(string clientId, CancellationToken cancellationToken) => inner.ListPeriodsAsync(clientId, cancellationToken);
 
-        public Task<Permanence.Core.Common.DownloadLink?> LinkAsync(string clientId, YearMonth period, string name, CancellationToken cancellationToken) => inner.LinkAsync(clientId, period, name, cancellationToken);
+        public Task<Permanence.Core.Common.DownloadLink?> LinkAsync(ExportFolder folder, string name, CancellationToken cancellationToken) => inner.LinkAsync(folder, name, cancellationToken);
     }
 }
