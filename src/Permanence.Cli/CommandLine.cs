@@ -7,7 +7,8 @@ public static class CommandLine
         usage: permanence outbox [--last N] [--connection-string S]
                permanence verify <folder>
                permanence download --client ID --period YYYY-MM [--out FOLDER] [--base-url URL] [--api-key KEY]
-               permanence verify-certificate <file> [--key KEY]
+               permanence verify-certificate <file> [--key KEY | --signing-key KEY]
+               permanence certificate-key [--signing-key KEY]
           outbox   lists the emails and SMS written to the 'outbox' container (oldest first);
                    --last N prints the last N in full. Storage: --connection-string, else
                    Permanence__Storage__ConnectionString, else the local Azurite of scripts/run.sh.
@@ -19,8 +20,11 @@ public static class CommandLine
                    http://127.0.0.1:7071 (plain http only to this machine); KEY, an auditor key, to the
                    PERMANENCE_API_KEY environment variable (preferred: a key on the command line stays in history).
           verify-certificate checks a deletion or retention certificate's HMAC-SHA256 signature with the
-                   deployment's signing key (KEY, else the PERMANENCE_SIGNING_KEY environment variable) and prints
-                   what it attests: client, when, by which key, the manifest hash, the months, each store's count.
+                   deployment's certificate key (--key, else PERMANENCE_CERTIFICATE_KEY; or the agency's signing
+                   key: --signing-key, else PERMANENCE_SIGNING_KEY) and prints what it attests: client, when, by
+                   which key, the manifest hash, the months, each store's count.
+          certificate-key prints the certificate key derived from the signing key (--signing-key, else
+                   PERMANENCE_SIGNING_KEY), to hand to an auditor: it checks certificates and signs nothing else.
         exit codes: 0 success (every file passes), 1 a file fails or the download fails, 2 usage error
                     (bad arguments, no folder, no manifest.json or one that cannot be read).
         """;
@@ -42,6 +46,7 @@ public static class CommandLine
                 "verify-certificate" when args.Length >= 2 && !args[1].StartsWith("--", StringComparison.Ordinal) =>
                     await VerifyCertificateCommand.RunAsync(args[1], Options.Parse(args[2..]), output, error),
                 "verify-certificate" => await Fail(error, "verify-certificate takes the certificate file first"),
+                "certificate-key" => await VerifyCertificateCommand.PrintKeyAsync(Options.Parse(args[1..]), output, error),
                 _ => await Fail(error, $"unknown command '{args[0]}'"),
             };
         }

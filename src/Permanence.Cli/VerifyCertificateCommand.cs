@@ -4,22 +4,33 @@ using Permanence.Core.Offboarding;
 namespace Permanence.Cli;
 
 /// <summary>
-/// <c>permanence verify-certificate &lt;file&gt; [--key KEY]</c> (README, "Command-line tool"): checks a deletion or
-/// retention certificate's signature with the deployment's signing key, then prints what it attests. Exit 0 when
-/// the signature holds, 1 when it does not, 2 for a usage error (no file, no key).
+/// <c>permanence verify-certificate &lt;file&gt; [--key KEY | --signing-key KEY]</c> (README, "Command-line tool"):
+/// checks a deletion or retention certificate's signature with the deployment's certificate key (or its signing
+/// key, from which the certificate key is derived), then prints what it attests. Exit 0 when the signature holds,
+/// 1 when it does not, 2 for a usage error (no file, no key).
 /// </summary>
 public static class VerifyCertificateCommand
 {
-    public const string KeyVariable = "PERMANENCE_SIGNING_KEY";
+    public const string KeyVariable = "PERMANENCE_CERTIFICATE_KEY";
+    public const string SigningKeyVariable = "PERMANENCE_SIGNING_KEY";
     private const long MaxBytes = 1024 * 1024;
 
     public static async Task<int> RunAsync(string file, Options options, TextWriter output, TextWriter error)
     {
-        options.OnlyAllow("key");
-        var key = options.Get("key") ?? Environment.GetEnvironmentVariable(KeyVariable);
-        if (string.IsNullOrEmpty(key))
+        options.OnlyAllow("key", "signing-key");
+        CertificateSigner signer;
+        try
         {
-            await error.WriteLineAsync($"permanence: the signing key is needed: --key KEY or the {KeyVariable} environment variable");
+            signer = (options.Get("key") ?? Environment.GetEnvironmentVariable(KeyVariable), options.Get("signing-key") ?? Environment.GetEnvironmentVariable(SigningKeyVariable)) switch
+            {
+                ({ Length: > 0 } key, _) => CertificateSigner.FromCertificateKey(key),
+                (_, { Length: > 0 } signingKey) => new CertificateSigner(signingKey),
+                _ => throw new ArgumentException($"the certificate key is needed: --key KEY (or {KeyVariable}); the agency can also use --signing-key (or {SigningKeyVariable})"),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            await error.WriteLineAsync($"permanence: {e.Message}");
             return 2;
         }
         if (!File.Exists(file))
@@ -32,7 +43,7 @@ public static class VerifyCertificateCommand
             await output.WriteLineAsync($"FAIL {ExportNames.Display(file)}: larger than a certificate can be");
             return 1;
         }
-        var check = new CertificateSigner(key).Verify(await File.ReadAllBytesAsync(file));
+        var check = signer.Verify(await File.ReadAllBytesAsync(file));
         if (!check.Valid)
         {
             await output.WriteLineAsync($"FAIL {ExportNames.Display(file)}: {check.Problem}");
@@ -69,6 +80,20 @@ public static class VerifyCertificateCommand
             }
         }
         await output.WriteLineAsync($"total {(certificate.TryGetProperty("total", out var total) && total.ValueKind == JsonValueKind.Number ? total.GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-")}; kept: {Text("kept")}");
+        return 0;
+    }
+
+    /// <summary><c>permanence certificate-key [--signing-key KEY]</c>: the certificate key to hand to an auditor.</summary>
+    public static async Task<int> PrintKeyAsync(Options options, TextWriter output, TextWriter error)
+    {
+        options.OnlyAllow("signing-key");
+        var signingKey = options.Get("signing-key") ?? Environment.GetEnvironmentVariable(SigningKeyVariable);
+        if (string.IsNullOrEmpty(signingKey))
+        {
+            await error.WriteLineAsync($"permanence: the deployment's signing key is needed: --signing-key KEY or {SigningKeyVariable}");
+            return 2;
+        }
+        await output.WriteLineAsync(CertificateSigner.CertificateKeyOf(signingKey));
         return 0;
     }
 }

@@ -8,15 +8,18 @@ namespace Permanence.Http;
 
 /// <summary>
 /// Prepares offboardings in the background, one client at a time (README, "Offboarding and retention"): the request
-/// answers 202 at once. Every preparation can be redone, so one that stopped with its process is resumed at the
-/// next start, and when its status is read while nothing runs it.
+/// answers 202 at once. Every preparation and every confirmed deletion can be redone, so one that stopped with its
+/// process is resumed at the next start, and when its status is read while nothing runs it.
 /// </summary>
 public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardingStore offboardings, JobGate gate, ILogger<OffboardingRunner> logger) : BackgroundService
 {
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, byte> _queued = new(StringComparer.Ordinal);
 
-    private static string GateKey(string clientId) => $"offboard|{clientId}";
+    public static string PreparationGate(string clientId) => $"offboard|{clientId}";
+
+    /// <summary>Held by a confirmation (the route) or a resumed deletion (here): one deletion of a client at a time.</summary>
+    public static string DeletionGate(string clientId) => $"offboard-confirm|{clientId}";
 
     /// <summary>Queues the client's preparation unless it is queued or running already.</summary>
     public void Start(string clientId)
@@ -33,7 +36,7 @@ public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardi
         {
             await foreach (var record in offboardings.ListAsync(stoppingToken))
             {
-                if (record.Status == OffboardingStatus.Preparing)
+                if (record.Status is OffboardingStatus.Preparing or OffboardingStatus.Deleting)
                 {
                     Start(record.ClientId);
                 }
@@ -49,15 +52,31 @@ public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardi
             {
                 try
                 {
-                    using var run = gate.TryEnter(GateKey(clientId));
-                    if (run is not null)
+                    switch ((await offboardings.GetAsync(clientId, stoppingToken))?.Record.Status)
                     {
-                        await offboarding.PrepareAsync(clientId, stoppingToken);
+                        case OffboardingStatus.Preparing:
+                            using (var run = gate.TryEnter(PreparationGate(clientId)))
+                            {
+                                if (run is not null)
+                                {
+                                    await offboarding.PrepareAsync(clientId, stoppingToken);
+                                }
+                            }
+                            break;
+                        case OffboardingStatus.Deleting:
+                            using (var run = gate.TryEnter(DeletionGate(clientId)))
+                            {
+                                if (run is not null)
+                                {
+                                    await offboarding.ResumeDeletionAsync(clientId, stoppingToken);
+                                }
+                            }
+                            break;
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogWarning(e, "Preparing the offboarding of client {ClientId} failed; it resumes when its status is read", clientId);
+                    logger.LogWarning(e, "Offboarding work of client {ClientId} failed; it resumes when its status is read", clientId);
                 }
                 finally
                 {

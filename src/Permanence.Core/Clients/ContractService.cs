@@ -71,6 +71,11 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
             return new PutContractResult.Invalid(errors);
         }
 
+        if (await IsOffboardedAsync(clientId, cancellationToken))
+        {
+            return new PutContractResult.Offboarded();
+        }
+
         // One save at a time per client: the claims it writes and restores are then its own. The commit itself
         // checks that the lock is still held, so a save that outlived it writes no version.
         if (await store.TryLockAsync(clientId, Now, LockLifetime, cancellationToken) is not { } token)
@@ -80,9 +85,8 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
         var held = new HeldLock(token);
         try
         {
-            // Checked under the lock: the offboarding's deletion removes the lock row with the contract.
-            if (offboardings is not null
-                && await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed })
+            // Checked again under the lock: a confirmed offboarding holds it until its deletion removes it.
+            if (await IsOffboardedAsync(clientId, cancellationToken))
             {
                 return new PutContractResult.Offboarded();
             }
@@ -101,6 +105,10 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
             }
         }
     }
+
+    private async Task<bool> IsOffboardedAsync(string clientId, CancellationToken cancellationToken) =>
+        offboardings is not null
+        && await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed };
 
     private Task RegisterMonthlyJobsAsync(string clientId, ContractHistory history, CancellationToken cancellationToken) =>
         jobIndex is null || history.Latest is not { } latest

@@ -89,9 +89,10 @@ public sealed class ExportJob(
     /// <summary>
     /// The month in progress at <paramref name="closedAt"/>, closed then (README, "Offboarding"): what happened
     /// before that instant, with the month-to-date report over the same, in <c>{yyyy-MM}-partial/</c>; its
-    /// manifest says <c>"final": true, "partial": true</c>. Null when the contract starts later.
+    /// manifest says <c>"final": true, "partial": true</c>; <paramref name="cut"/> counts the offboarding's requests.
+    /// Null when the contract starts later.
     /// </summary>
-    public async Task<ExportFolder?> RunPartialAsync(string clientId, Instant closedAt, CancellationToken cancellationToken)
+    public async Task<ExportFolder?> RunPartialAsync(string clientId, Instant closedAt, int cut, CancellationToken cancellationToken)
     {
         var history = await clients.GetHistoryAsync(clientId, cancellationToken);
         if (history?.Latest is not { } latest)
@@ -103,7 +104,7 @@ public sealed class ExportJob(
         {
             return null;
         }
-        var folder = new ExportFolder(clientId, period, Partial: true);
+        var folder = new ExportFolder(clientId, period, Partial: true, cut);
         if (await exports.GetAsync(folder, ExportFiles.ManifestFile, cancellationToken) is not null)
         {
             return folder;

@@ -12,14 +12,14 @@ public sealed record ExportWrite(ExportFileInfo File, bool Written);
 
 /// <summary>
 /// One export's folder: <c>{clientId}/{yyyy-MM}/</c> for a closed month, <c>{clientId}/{yyyy-MM}-partial/</c> for the
-/// month in progress closed early by an offboarding (README, "Offboarding"), so that a month's own export is
-/// still made when it closes.
+/// month in progress closed early by an offboarding (README, "Offboarding and retention"), so that a month's own
+/// export is still made when it closes; <c>-partial-{n}</c> when the offboarding was asked for again (the n-th cut).
 /// </summary>
-public readonly record struct ExportFolder(string ClientId, YearMonth Period, bool Partial = false)
+public readonly record struct ExportFolder(string ClientId, YearMonth Period, bool Partial = false, int Cut = 1)
 {
     public const string PartialSuffix = "-partial";
 
-    public string Name => YearMonthPattern.Iso.Format(Period) + (Partial ? PartialSuffix : "");
+    public string Name => YearMonthPattern.Iso.Format(Period) + (Partial ? PartialSuffix + (Cut > 1 ? $"-{Cut}" : "") : "");
 
     public string Prefix => $"{ClientId}/{Name}/";
 }

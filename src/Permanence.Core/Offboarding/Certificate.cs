@@ -28,6 +28,9 @@ public sealed record CertificateBody(
     /// <summary>SHA-256 of the offboarding package's top-level manifest the confirmation quoted.</summary>
     public string? ManifestSha256 { get; init; }
 
+    /// <summary>The ids of the admin keys that were handed the returned package's download links.</summary>
+    public IReadOnlyList<string>? PackageIssuedTo { get; init; }
+
     /// <summary>Retention: the months up to this one are past the contract's retention.</summary>
     public string? RetainedFrom { get; init; }
 }
@@ -37,8 +40,11 @@ public sealed record CertificateCheck(bool Valid, string? Problem, JsonElement? 
 
 /// <summary>
 /// Signs and checks certificates: the file is <c>{"certificate": {…}, "signature": {"algorithm": "HMAC-SHA256",
-/// "value": hex}}</c>, the HMAC taken with the signing key over <c>"permanence-certificate-v1\n"</c> followed by
-/// the certificate object's exact bytes in the file, so that no re-serialisation can change what was signed.
+/// "value": hex}}</c>, the HMAC taken over <c>"permanence-certificate-v1\n"</c> followed by the certificate object's
+/// exact bytes in the file, so that no re-serialisation can change what was signed. The HMAC key is the
+/// certificate key, derived from the deployment's signing key (HMAC-SHA256 of "permanence-certificate-key-v1"): it
+/// can be handed to an auditor, who can then check certificates without being able to mint acknowledgement links
+/// or anything else the signing key signs.
 /// </summary>
 public sealed class CertificateSigner
 {
@@ -54,13 +60,32 @@ public sealed class CertificateSigner
 
     private readonly byte[] _key;
 
-    public CertificateSigner(string signingKey)
+    public CertificateSigner(string signingKey) : this(DeriveCertificateKey(signingKey))
+    {
+    }
+
+    private CertificateSigner(byte[] certificateKey) => _key = certificateKey;
+
+    /// <summary>A checker holding only the certificate key (64 hexadecimal digits), as an auditor does.</summary>
+    public static CertificateSigner FromCertificateKey(string hex)
+    {
+        if (hex is not { Length: 64 } || !hex.All(char.IsAsciiHexDigit))
+        {
+            throw new ArgumentException("A certificate key is 64 hexadecimal digits.", nameof(hex));
+        }
+        return new CertificateSigner(Convert.FromHexString(hex));
+    }
+
+    /// <summary>The certificate key of a deployment, as 64 lower-case hexadecimal digits (to hand to an auditor).</summary>
+    public static string CertificateKeyOf(string signingKey) => Convert.ToHexStringLower(DeriveCertificateKey(signingKey));
+
+    private static byte[] DeriveCertificateKey(string signingKey)
     {
         if (string.IsNullOrEmpty(signingKey))
         {
             throw new ArgumentException("A signing key is required.", nameof(signingKey));
         }
-        _key = Encoding.UTF8.GetBytes(signingKey);
+        return HMACSHA256.HashData(Encoding.UTF8.GetBytes(signingKey), "permanence-certificate-key-v1"u8);
     }
 
     public byte[] Sign(CertificateBody body)

@@ -28,6 +28,15 @@ public sealed record ErasedStore(string Store, long Count);
 /// <param name="RequestedBy">The id of the admin key that asked (not the key).</param>
 public sealed record OffboardingRecord(string ClientId, OffboardingStatus Status, Instant RequestedAt, string RequestedBy)
 {
+    /// <summary>1 for the first request; one more each time it is asked again after new data (a new cut, a new package).</summary>
+    public int Cut { get; init; } = 1;
+
+    /// <summary>The ids of the admin keys that were handed the package's links.</summary>
+    public IReadOnlyList<string>? IssuedTo { get; init; }
+
+    /// <summary>The latest configuration version the package's configuration.json lists.</summary>
+    public int PackagedVersion { get; init; }
+
     public int MonthsTotal { get; init; }
 
     public int MonthsDone { get; init; }

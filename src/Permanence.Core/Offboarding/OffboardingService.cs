@@ -5,7 +5,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using NodaTime.Text;
+using Permanence.Core.Calls;
 using Permanence.Core.Clients;
+using Permanence.Core.Messages;
 using Permanence.Core.Configuration;
 using Permanence.Core.Exports;
 using Permanence.Core.Sla;
@@ -34,6 +36,15 @@ public abstract record ConfirmResult
     /// <summary>The hash is not that of the package's manifest: nothing was deleted.</summary>
     public sealed record WrongHash : ConfirmResult;
 
+    /// <summary>A configuration save of the client is in progress: nothing was deleted; retry in a moment.</summary>
+    public sealed record Busy : ConfirmResult;
+
+    /// <summary>
+    /// Data arrived after the package was cut: deleting now would delete it unreturned. Nothing was deleted; asking
+    /// for the offboarding again makes a new cut.
+    /// </summary>
+    public sealed record NewDataSinceCut(Instant CutAt) : ConfirmResult;
+
     /// <summary>Deleted and certified (now, or by an earlier confirmation).</summary>
     public sealed record Certified(OffboardingRecord Record, string CertificateName, ReadOnlyMemory<byte> Certificate) : ConfirmResult;
 }
@@ -47,21 +58,29 @@ public abstract record ConfirmResult
 /// </summary>
 public sealed class OffboardingService(
     ClientDirectory clients,
+    IContractStore contracts,
     IOffboardingStore offboardings,
     IOffboardingFiles files,
     IExportStore exports,
     ExportJob exportJob,
     IClientDataEraser eraser,
+    ICallIndex callIndex,
+    IMessageIndex messageIndex,
     CertificateSigner signer,
     TimeProvider time,
     ILogger<OffboardingService> logger)
 {
     public const string ManifestFile = "manifest.json";
     public const string ConfigurationFile = "configuration.json";
+
+    /// <summary>The package's manifest of the n-th cut: manifest.json, then manifest-2.json… (files are written once).</summary>
+    public static string ManifestName(int cut) => cut > 1 ? $"manifest-{cut}.json" : ManifestFile;
+
+    public static string ConfigurationName(int cut) => cut > 1 ? $"configuration-{cut}.json" : ConfigurationFile;
     public const int SchemaVersion = 1;
 
     /// <summary>What a certificate says is kept: the contract keeps these past the deletion.</summary>
-    public const string Kept = "exports, reports and certificates";
+    public const string Kept = "exports (the offboarding package included), reports and certificates";
 
     private const int MaxAttempts = 10;
 
@@ -81,6 +100,17 @@ public sealed class OffboardingService(
         if (stored?.Record.Status is OffboardingStatus.Deleting or OffboardingStatus.Closed)
         {
             return new OffboardRequestResult.AlreadyOffboarded();
+        }
+        if (stored is { Record.Status: OffboardingStatus.Ready } ready && await HasDataSinceCutAsync(ready.Record, cancellationToken))
+        {
+            // Asked again after new data: a new cut, so that the package returns it too.
+            var again = new OffboardingRecord(clientId, OffboardingStatus.Preparing, Now, keyId) { Cut = ready.Record.Cut + 1 };
+            if (!await offboardings.TryReplaceAsync(again, ready.ETag, cancellationToken))
+            {
+                return await RequestAsync(clientId, keyId, cancellationToken);
+            }
+            logger.LogInformation("Offboarding of client {ClientId} asked again by key {KeyId}: cut {Cut}", clientId, keyId, again.Cut);
+            return new OffboardRequestResult.Accepted(again, Created: true);
         }
         if (stored is not null)
         {
@@ -109,6 +139,7 @@ public sealed class OffboardingService(
             return;
         }
         var closedAt = stored.Record.RequestedAt;
+        var cut = stored.Record.Cut;
         var months = ClosedMonths(history, closedAt);
         stored = await UpdateAsync(clientId, r => r with { MonthsTotal = months.Count + 1 }, cancellationToken);
 
@@ -122,7 +153,7 @@ public sealed class OffboardingService(
             }
             stored = await UpdateAsync(clientId, r => r with { MonthsDone = Math.Max(r.MonthsDone, folders.Count) }, cancellationToken);
         }
-        if (await exportJob.RunPartialAsync(clientId, closedAt, cancellationToken) is { } partial)
+        if (await exportJob.RunPartialAsync(clientId, closedAt, cut, cancellationToken) is { } partial)
         {
             folders.Add(partial);
         }
@@ -133,8 +164,8 @@ public sealed class OffboardingService(
             history.Versions.OrderBy(v => v.Version)
                 .Select(v => new ExportFiles.ConfigurationFileVersion(v.Version, LocalDatePattern.Iso.Format(v.EffectiveFrom), ExportFiles.Time(v.StoredAt), v.Configuration.WithSecretsMasked()))
                 .ToList()), Json);
-        await files.WriteOnceAsync(OffboardingArea.Package, clientId, ConfigurationFile, configuration, cancellationToken);
-        configuration = (await files.ReadAsync(OffboardingArea.Package, clientId, ConfigurationFile, cancellationToken))!.Value.ToArray();
+        await files.WriteOnceAsync(OffboardingArea.Package, clientId, ConfigurationName(cut), configuration, cancellationToken);
+        configuration = (await files.ReadAsync(OffboardingArea.Package, clientId, ConfigurationName(cut), cancellationToken))!.Value.ToArray();
 
         var listed = new List<PackageExport>();
         foreach (var folder in folders)
@@ -144,19 +175,21 @@ public sealed class OffboardingService(
             listed.Add(new PackageExport(SlaPeriod.Format(folder.Period), folder.Partial, $"exports/{folder.Prefix}", Sha256(manifest.Span)));
         }
         var package = new PackageManifest(clientId, ExportFiles.Time(closedAt)!, ExportFiles.Time(Now)!, SchemaVersion, listed,
-            [new PackageFile(ConfigurationFile, configuration.Length, Sha256(configuration))]);
+            [new PackageFile(ConfigurationName(cut), configuration.Length, Sha256(configuration))]);
         // Written once: a preparation that stopped after it keeps the manifest (and the hash) it wrote.
-        await files.WriteOnceAsync(OffboardingArea.Package, clientId, ManifestFile, JsonSerializer.SerializeToUtf8Bytes(package, Json), cancellationToken);
-        var written = (await files.ReadAsync(OffboardingArea.Package, clientId, ManifestFile, cancellationToken))!.Value;
+        await files.WriteOnceAsync(OffboardingArea.Package, clientId, ManifestName(cut), JsonSerializer.SerializeToUtf8Bytes(package, Json), cancellationToken);
+        var written = (await files.ReadAsync(OffboardingArea.Package, clientId, ManifestName(cut), cancellationToken))!.Value;
         var hash = Sha256(written.Span);
+        var packagedVersion = JsonSerializer.Deserialize<PackageConfiguration>(configuration, Json)!.Versions.Max(v => v.Version);
         await UpdateAsync(clientId, r => r.Status == OffboardingStatus.Preparing
-            ? r with { Status = OffboardingStatus.Ready, ManifestSha256 = hash, MonthsDone = r.MonthsTotal }
+            ? r with { Status = OffboardingStatus.Ready, ManifestSha256 = hash, MonthsDone = r.MonthsTotal, PackagedVersion = packagedVersion }
             : r, cancellationToken);
         logger.LogInformation("Offboarding of client {ClientId} ready: {Exports} exports", clientId, listed.Count);
     }
 
     public async Task<ConfirmResult> ConfirmAsync(string clientId, string manifestSha256, string keyId, CancellationToken cancellationToken)
     {
+        var locked = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if (await offboardings.GetAsync(clientId, cancellationToken) is not { } stored)
@@ -164,25 +197,47 @@ public sealed class OffboardingService(
                 return new ConfirmResult.NotRequested();
             }
             var record = stored.Record;
-            switch (record.Status)
+            if (record.Status == OffboardingStatus.Preparing)
             {
-                case OffboardingStatus.Preparing:
-                    return new ConfirmResult.NotReady();
-                case OffboardingStatus.Closed:
-                    return await CertifiedAsync(record, cancellationToken);
+                return new ConfirmResult.NotReady();
             }
             if (!HashMatches(record.ManifestSha256, manifestSha256))
             {
                 return new ConfirmResult.WrongHash();
             }
+            if (record.Status == OffboardingStatus.Closed)
+            {
+                return await CertifiedAsync(record, cancellationToken);
+            }
+            if (record.Status == OffboardingStatus.Ready && await HasDataSinceCutAsync(record, cancellationToken))
+            {
+                return new ConfirmResult.NewDataSinceCut(record.RequestedAt);
+            }
+            // No configuration save runs while the client is closed: its lock is held until the deletion of the
+            // contract removes it, and a save that starts later finds the client deleting (ContractService).
+            locked = locked || await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not null;
+            if (!locked)
+            {
+                return new ConfirmResult.Busy();
+            }
             if (record.Status == OffboardingStatus.Ready
                 && !await offboardings.TryReplaceAsync(record with { Status = OffboardingStatus.Deleting, ConfirmedAt = Now, ConfirmedBy = keyId }, stored.ETag, cancellationToken))
             {
-                continue; // Changed in between: read again.
+                continue; // Changed in between: read again (the lock is ours, and taken again).
             }
             return await DeleteAsync(clientId, cancellationToken);
         }
         throw new InvalidOperationException($"The offboarding of client '{clientId}' kept changing.");
+    }
+
+    /// <summary>Resumes a confirmed deletion that stopped (the runner, at start and when its status is read).</summary>
+    public async Task ResumeDeletionAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: OffboardingStatus.Deleting }
+            && await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not null)
+        {
+            await DeleteAsync(clientId, cancellationToken);
+        }
     }
 
     /// <summary>The client is closed: count what there is, delete it, certify it once.</summary>
@@ -196,17 +251,22 @@ public sealed class OffboardingService(
                 ? r with { Inventory = inventory.Stores, Months = [.. inventory.Months.Select(SlaPeriod.Format)] }
                 : r, cancellationToken);
         }
+        // Closed first, and forgotten by this instance's cache, so that no new message or routing step finds the
+        // client while the rest is deleted (other instances forget it within ClientDirectory.Ttl).
+        await eraser.CloseClientAsync(clientId, cancellationToken);
+        clients.EvictAll();
         await eraser.EraseClientAsync(clientId, cancellationToken);
         clients.EvictAll();
 
         var record = stored.Record;
         var name = $"deletion-{LocalDatePattern.Iso.Format(record.ConfirmedAt!.Value.InUtc().Date)}.json";
-        var body = new CertificateBody("deletion", clientId, ExportFiles.Time(Now)!, record.Months ?? [], record.Inventory!, record.Inventory!.Sum(s => s.Count), Kept)
+        var body = new CertificateBody("deletion", clientId, ExportFiles.Time(Now)!, record.Months ?? [], record.Inventory!, ErasureSummary.Deleted(record.Inventory!), Kept)
         {
             RequestedAt = ExportFiles.Time(record.RequestedAt),
             ConfirmedAt = ExportFiles.Time(record.ConfirmedAt),
             ConfirmedBy = record.ConfirmedBy,
             ManifestSha256 = record.ManifestSha256,
+            PackageIssuedTo = record.IssuedTo,
         };
         // Written once: a confirmation that stopped after it keeps the certificate it wrote.
         await files.WriteOnceAsync(OffboardingArea.Certificates, clientId, name, signer.Sign(body), cancellationToken);
@@ -219,6 +279,48 @@ public sealed class OffboardingService(
         new ConfirmResult.Certified(record, record.Certificate!,
             await files.ReadAsync(OffboardingArea.Certificates, record.ClientId, record.Certificate!, cancellationToken)
                 ?? throw new InvalidOperationException($"The certificate {record.Certificate} of client '{record.ClientId}' is missing."));
+
+    /// <summary>
+    /// Whether the package misses something that is now stored: a configuration version it does not list, a call or
+    /// message of the cut's month that its partial export does not count (one that started before the cut but was
+    /// reported after the package was made, or one since the cut), or any call or message of a later month.
+    /// </summary>
+    private async Task<bool> HasDataSinceCutAsync(OffboardingRecord record, CancellationToken cancellationToken)
+    {
+        if (await clients.GetHistoryAsync(record.ClientId, cancellationToken) is not { Latest: { } latest } history)
+        {
+            return false;
+        }
+        if (history.Versions.Any(v => v.Version > record.PackagedVersion))
+        {
+            return true;
+        }
+        var cutAt = record.RequestedAt;
+        var zone = (history.VersionAt(cutAt) ?? latest).Zone;
+        var cutMonth = cutAt.InZone(zone).Date.ToYearMonth();
+        var partial = new ExportFolder(record.ClientId, cutMonth, Partial: true, record.Cut);
+        var calls = await callIndex.ListAsync(record.ClientId, cutMonth, cancellationToken).Select(c => c.StartedAt < cutAt).ToListAsync(cancellationToken);
+        var messages = await messageIndex.ListAsync(record.ClientId, cutMonth, cancellationToken).Select(m => m.TakenAt < cutAt).ToListAsync(cancellationToken);
+        if (calls.Contains(false) || messages.Contains(false)
+            || await exports.GetAsync(partial, ExportFiles.Calls, cancellationToken) is { } callsFile && callsFile.Rows != calls.Count
+            || await exports.GetAsync(partial, ExportFiles.Messages, cancellationToken) is { } messagesFile && messagesFile.Rows != messages.Count)
+        {
+            return true;
+        }
+        for (var month = cutMonth.PlusMonths(1); month <= Now.InZone(zone).Date.ToYearMonth(); month = month.PlusMonths(1))
+        {
+            if (await callIndex.ListAsync(record.ClientId, month, cancellationToken).AnyAsync(cancellationToken)
+                || await messageIndex.ListAsync(record.ClientId, month, cancellationToken).AnyAsync(cancellationToken))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Keeps, in the tombstone, which admin keys were handed the package's links (the access log goes with the data).</summary>
+    public Task RecordIssuedAsync(string clientId, string keyId, CancellationToken cancellationToken) =>
+        UpdateAsync(clientId, r => r.IssuedTo?.Contains(keyId) == true ? r : r with { IssuedTo = [.. r.IssuedTo ?? [], keyId] }, cancellationToken);
 
     /// <summary>Every month closed at <paramref name="closedAt"/> in the client's zone, from its first configuration's.</summary>
     private static List<YearMonth> ClosedMonths(ContractHistory history, Instant closedAt)

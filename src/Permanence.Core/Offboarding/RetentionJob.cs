@@ -90,8 +90,7 @@ public sealed class RetentionJob(
         for (var month = from; month <= through; month = month.PlusMonths(1))
         {
             var (start, end, _) = history.MonthBounds(month);
-            var summary = await eraser.EraseMonthAsync(entry.ClientId, month,
-                new DateInterval(start.InUtc().Date, (end - Duration.Epsilon).InUtc().Date), cancellationToken);
+            var summary = await eraser.EraseMonthAsync(entry.ClientId, month, new Interval(start, end), cancellationToken);
             if (summary.Total > 0)
             {
                 months.Add(month);
@@ -101,7 +100,7 @@ public sealed class RetentionJob(
                 totals[store.Store] = totals.GetValueOrDefault(store.Store) + store.Count;
             }
         }
-        var deleted = totals.Values.Sum();
+        var deleted = ErasureSummary.Deleted(totals.Select(t => new ErasedStore(t.Key, t.Value)));
         string? certificate = null;
         if (deleted > 0)
         {

@@ -102,7 +102,8 @@ public sealed class ExportEndpoints(IExportStore exports, IExportAccessLog acces
         };
     }
 
-    private Task LogAsync(string clientId, ContractHistory history, ApiPrincipal principal, string action, IEnumerable<(string? Period, string? File)> issued, CancellationToken cancellationToken)
+    /// <summary>Records links issued to a key in the exports access log, before they are handed out.</summary>
+    public Task LogAsync(string clientId, ContractHistory history, ApiPrincipal principal, string action, IEnumerable<(string? Period, string? File)> issued, CancellationToken cancellationToken)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         var role = principal.Role.ToString().ToLowerInvariant();

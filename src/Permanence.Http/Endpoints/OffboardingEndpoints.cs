@@ -82,8 +82,8 @@ public sealed class OffboardingEndpoints(
         var record = stored.Record;
         switch (record.Status)
         {
-            case OffboardingStatus.Preparing:
-                runner.Start(clientId); // resumes a preparation that stopped with its process; a no-op while one runs
+            case OffboardingStatus.Preparing or OffboardingStatus.Deleting:
+                runner.Start(clientId); // resumes work that stopped with its process; a no-op while it runs
                 return TypedResults.Ok(Summary(record));
             case OffboardingStatus.Closed:
                 return TypedResults.Ok(Summary(record) with
@@ -91,12 +91,16 @@ public sealed class OffboardingEndpoints(
                     Certificate = await LinkAsync(OffboardingArea.Certificates, clientId, record.Certificate!, cancellationToken),
                 });
             case OffboardingStatus.Ready when await clients.GetHistoryAsync(clientId, cancellationToken) is { Latest: not null } history:
-                var manifestBytes = await files.ReadAsync(OffboardingArea.Package, clientId, OffboardingService.ManifestFile, cancellationToken);
+                var cut = record.Cut;
+                var manifestBytes = await files.ReadAsync(OffboardingArea.Package, clientId, OffboardingService.ManifestName(cut), cancellationToken);
                 var manifest = JsonNode.Parse(manifestBytes!.Value.Span)!;
+                await offboarding.RecordIssuedAsync(clientId, principal!.KeyId, cancellationToken);
+                await exportLinks.LogAsync(clientId, history, principal, "download",
+                    [(null, OffboardingService.ManifestName(cut)), (null, OffboardingService.ConfigurationName(cut))], cancellationToken);
                 var exported = new List<OffboardingExportResponse>();
                 foreach (var entry in manifest["exports"]!.AsArray())
                 {
-                    var folder = new ExportFolder(clientId, ParsePeriod((string)entry!["period"]!), (bool)entry["partial"]!);
+                    var folder = new ExportFolder(clientId, ParsePeriod((string)entry!["period"]!), (bool)entry["partial"]!, cut);
                     if (await exportLinks.LinksAsync(folder, history, principal!, cancellationToken) is { } links)
                     {
                         exported.Add(new OffboardingExportResponse(folder.Name, folder.Partial, (string)entry["manifestSha256"]!, links.Links));
@@ -104,8 +108,8 @@ public sealed class OffboardingEndpoints(
                 }
                 return TypedResults.Ok(Summary(record) with
                 {
-                    Manifest = await LinkAsync(OffboardingArea.Package, clientId, OffboardingService.ManifestFile, cancellationToken),
-                    Files = [(await LinkAsync(OffboardingArea.Package, clientId, OffboardingService.ConfigurationFile, cancellationToken))!],
+                    Manifest = await LinkAsync(OffboardingArea.Package, clientId, OffboardingService.ManifestName(cut), cancellationToken),
+                    Files = [(await LinkAsync(OffboardingArea.Package, clientId, OffboardingService.ConfigurationName(cut), cancellationToken))!],
                     Exports = exported,
                 });
             default:
@@ -132,19 +136,27 @@ public sealed class OffboardingEndpoints(
         {
             return Problems.BadRequest("Invalid manifest hash.", "manifestSha256", "must be the SHA-256 of the offboarding manifest, 64 hexadecimal digits");
         }
-        using var run = gate.TryEnter($"offboard-confirm|{clientId}");
+        using var run = gate.TryEnter(OffboardingRunner.DeletionGate(clientId));
         if (run is null)
         {
             return Problems.Conflict("A confirmation for this client is in progress; retry when it has ended.");
         }
-        switch (await offboarding.ConfirmAsync(clientId, hash!, principal!.KeyId, cancellationToken))
+        // Not cut short by a dropped connection: a deletion once begun runs to its certificate (a repeated
+        // confirmation, or reading the status, resumes one whose process stopped).
+        switch (await offboarding.ConfirmAsync(clientId, hash!, principal!.KeyId, CancellationToken.None))
         {
+            case ConfirmResult.Busy:
+                request.HttpContext.Response.Headers.RetryAfter = "5";
+                return Problems.Conflict("A configuration save of this client is in progress: nothing was deleted; retry in a moment.");
             case ConfirmResult.NotRequested:
                 return await clients.GetHistoryAsync(clientId, cancellationToken) is { Latest: not null }
                     ? Problems.Conflict($"No offboarding of client '{clientId}' was asked for: ask for it first (POST {StatusPath(clientId)}).")
                     : Problems.NotFound($"No client '{clientId}'.");
             case ConfirmResult.NotReady:
                 return Problems.Conflict("The offboarding package is still being prepared: confirm once its status is ready.");
+            case ConfirmResult.NewDataSinceCut stale:
+                return Problems.Conflict($"Data arrived after the package was cut at {NodaTime.Text.InstantPattern.ExtendedIso.Format(stale.CutAt)}: nothing was deleted. "
+                    + $"Ask for the offboarding again (POST {StatusPath(clientId)}) to return it too, then confirm the new manifest's hash.");
             case ConfirmResult.WrongHash:
                 logger.LogWarning("Offboarding confirmation of client {ClientId} refused: the manifest hash does not match", clientId);
                 return Problems.Conflict("The hash is not that of this client's offboarding manifest: nothing was deleted.");

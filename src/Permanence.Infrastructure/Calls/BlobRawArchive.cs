@@ -9,16 +9,19 @@ using Permanence.Infrastructure.Storage;
 namespace Permanence.Infrastructure.Calls;
 
 /// <summary>
-/// Raw webhook bodies in container "raw" at <c>{owner}/{source}/{yyyy}/{MM}/{dd}/{digest}</c>, the owner being the
-/// one client the body concerns, <c>_unmatched</c> for none and <c>_shared</c> for several (a call batch; the
-/// clients are then in the blob's metadata). A redelivery the same day is the same blob (written once,
-/// If-None-Match: *). Offboarding and retention find a client's bodies by these prefixes.
+/// Raw webhook bodies in container "raw" at <c>{owner}/{source}/{yyyy}/{MM}/{dd}/{digest}</c>, the owner being
+/// <c>clients/{clientId}</c> for the one client the body concerns, <c>_unmatched</c> for none and <c>_shared</c> for
+/// several (a call batch; the clients are then in the blob's metadata). A redelivery the same day is the same blob
+/// (written once, If-None-Match: *). Offboarding and retention find a client's bodies by these prefixes; the
+/// <c>clients/</c> level keeps a client id from ever being read as a source name.
 /// </summary>
 public sealed class BlobRawArchive(BlobServiceClient blobs) : IRawArchive
 {
+    public const string ClientsPrefix = "clients/";
     public const string UnmatchedOwner = "_unmatched";
     public const string SharedOwner = "_shared";
     public const string ClientsMetadata = "clients";
+    public const string ReceivedAtMetadata = "receivedAt";
 
     private readonly CreatedOnce<BlobContainerClient> _container = BlobContainers.CreatedOnFirstUse(blobs, StorageNames.RawContainer);
 
@@ -31,10 +34,10 @@ public sealed class BlobRawArchive(BlobServiceClient blobs) : IRawArchive
         var owner = clientIds.Count switch
         {
             0 => UnmatchedOwner,
-            1 => clientIds.First(),
+            1 => ClientsPrefix + clientIds.First(),
             _ => SharedOwner,
         };
-        var metadata = new Dictionary<string, string> { ["receivedAt"] = receivedAt.ToString() };
+        var metadata = new Dictionary<string, string> { [ReceivedAtMetadata] = receivedAt.ToString() };
         if (clientIds.Count > 1)
         {
             metadata[ClientsMetadata] = string.Join(',', clientIds.Order(StringComparer.Ordinal));

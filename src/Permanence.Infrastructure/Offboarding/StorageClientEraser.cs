@@ -43,9 +43,11 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
             new("smsReplyCodes", await CountAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"ClientId eq {clientId}"), cancellationToken)),
             new("routingOutbox", (await PendingRoutingAsync(messageIds, cancellationToken)).Count),
             new("exportAccessLog", await CountAsync(StorageNames.ExportAccessLogTable, ClientPartitions(clientId), cancellationToken)),
-            new("outboxFiles", await CountBlobsAsync(StorageNames.OutboxContainer, clientId, null, cancellationToken)),
-            new("rawArchive", await CountBlobsAsync(StorageNames.RawContainer, clientId, null, cancellationToken)),
+            new("outboxFiles", await CountOutboxAsync(clientId, cancellationToken)),
         };
+        var (raw, sharedRaw) = await CountRawAsync(clientId, cancellationToken);
+        stores.Add(new("rawArchive", raw));
+        stores.Add(new(ErasureSummary.SharedRawKept, sharedRaw));
         var months = new SortedSet<YearMonth>();
         foreach (var table in new[] { StorageNames.CallsByMonthTable, StorageNames.MessagesByMonthTable })
         {
@@ -60,33 +62,31 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         return new ErasureSummary(stores, [.. months]);
     }
 
-    public async Task EraseClientAsync(string clientId, CancellationToken cancellationToken)
+    public async Task CloseClientAsync(string clientId, CancellationToken cancellationToken)
     {
-        // The contract and the number claims first: the client is closed, its numbers free, before the rest goes.
         await DeleteRowsAsync(StorageNames.ContractsTable, ContractRows(clientId), cancellationToken);
         await DeleteRowsAsync(StorageNames.NumbersTable, NumberRows(clientId), cancellationToken);
         await DeleteRowsAsync(StorageNames.MonthlyJobsTable, JobRows(clientId), cancellationToken);
+    }
+
+    public async Task EraseClientAsync(string clientId, CancellationToken cancellationToken)
+    {
+        // The contract and the number claims first: the client is closed, its numbers free, before the rest goes.
+        await CloseClientAsync(clientId, cancellationToken);
 
         var messageIds = await ClientMessageIdsAsync(clientId, cancellationToken);
         await EraseMessagesAsync(clientId, messageIds, cancellationToken);
-        // The reply-failure counters of the numbers the client's contacts were texted on go too (they hold those numbers).
-        var phones = await QueryKeysAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"ClientId eq {clientId}"), cancellationToken)
-            .Select(r => r.PartitionKey).Distinct().ToListAsync(cancellationToken);
+        // The per-number, per-day counters of wrong reply codes are no client's: they guard every client's codes.
         await DeleteRowsAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"ClientId eq {clientId}"), cancellationToken);
-        foreach (var phone in phones)
-        {
-            await DeleteRowsAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"PartitionKey eq {phone}"), cancellationToken,
-                row => row.GetString("ClientId") is null, ["ClientId"]);
-        }
         await DeleteRowsAsync(StorageNames.MessagesByMonthTable, ClientPartitions(clientId), cancellationToken);
         await DeleteRowsAsync(StorageNames.CallsTable, CallRows(clientId), cancellationToken);
         await DeleteRowsAsync(StorageNames.CallsByMonthTable, ClientPartitions(clientId), cancellationToken);
         await DeleteRowsAsync(StorageNames.ExportAccessLogTable, ClientPartitions(clientId), cancellationToken);
-        await DeleteBlobsAsync(StorageNames.OutboxContainer, clientId, null, cancellationToken);
-        await DeleteBlobsAsync(StorageNames.RawContainer, clientId, null, cancellationToken);
+        await DeleteOutboxAsync(clientId, cancellationToken);
+        await DeleteRawAsync(clientId, null, cancellationToken);
     }
 
-    public async Task<ErasureSummary> EraseMonthAsync(string clientId, YearMonth month, DateInterval utcDays, CancellationToken cancellationToken)
+    public async Task<ErasureSummary> EraseMonthAsync(string clientId, YearMonth month, Interval received, CancellationToken cancellationToken)
     {
         var partition = $"{clientId}|{YearMonthPattern.Iso.Format(month)}";
         var inPartition = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
@@ -109,11 +109,12 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         var messageIds = await QueryKeysAsync(StorageNames.MessagesByMonthTable, inPartition, cancellationToken).Select(r => r.RowKey).ToListAsync(cancellationToken);
         var counts = await EraseMessagesAsync(clientId, messageIds, cancellationToken);
         var wanted = messageIds.ToHashSet(StringComparer.Ordinal);
+        // A code's row key ends with "-{messageId}-{contactId}" (message ids hold no '-' after "msg-").
         var smsCodes = await DeleteRowsAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"ClientId eq {clientId}"), cancellationToken,
-            row => row.GetString("MessageId") is { } id && wanted.Contains(id), ["MessageId"]);
+            row => wanted.Any(id => row.RowKey.Contains($"-{id}-", StringComparison.Ordinal)));
         var messageIndex = await DeleteRowsAsync(StorageNames.MessagesByMonthTable, inPartition, cancellationToken);
         var accessLog = await DeleteRowsAsync(StorageNames.ExportAccessLogTable, inPartition, cancellationToken);
-        var raw = await DeleteBlobsAsync(StorageNames.RawContainer, clientId, utcDays, cancellationToken);
+        var (raw, sharedRaw) = await DeleteRawAsync(clientId, received, cancellationToken);
 
         ErasedStore[] stores =
         [
@@ -121,7 +122,7 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
             new("messages", counts.Messages), new("messageIndex", messageIndex),
             new("deliveries", counts.Deliveries), new("acknowledgements", counts.Acknowledgements),
             new("smsReplyCodes", smsCodes), new("routingOutbox", counts.Routing),
-            new("exportAccessLog", accessLog), new("outboxFiles", counts.OutboxFiles), new("rawArchive", raw),
+            new("exportAccessLog", accessLog), new("outboxFiles", counts.OutboxFiles), new("rawArchive", raw), new(ErasureSummary.SharedRawKept, sharedRaw),
         ];
         return new ErasureSummary(stores, [month]);
     }
@@ -150,7 +151,7 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
                 await DeleteEntityAsync(routing, OutboxPartition, id, token);
                 Interlocked.Increment(ref routed);
             }
-            Interlocked.Add(ref files, await DeleteBlobsAsync(StorageNames.OutboxContainer, $"{clientId}/{id}", null, token));
+            Interlocked.Add(ref files, await DeleteOutboxAsync($"{clientId}/{id}", token));
             if (row.HasValue)
             {
                 await DeleteEntityAsync(messages, id, MessageRow, token);
@@ -261,55 +262,106 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         }
     }
 
-    /// <summary>
-    /// The client's blobs under <c>{prefix}/</c> (and, in the raw archive, the shared bodies naming the client),
-    /// received on one of <paramref name="utcDays"/> when given (raw archive paths hold the UTC day).
-    /// </summary>
-    private async IAsyncEnumerable<BlobItem> BlobsAsync(string containerName, string prefix, DateInterval? utcDays, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Blobs under <c>{prefix}/</c> of a container (nothing when the container does not exist yet).</summary>
+    private async IAsyncEnumerable<BlobItem> BlobsAsync(string containerName, string prefix, BlobTraits traits, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(containerName);
         if (!(await container.ExistsAsync(cancellationToken)).Value)
         {
             yield break;
         }
-        var clientId = prefix.Split('/')[0];
-        var shared = containerName == StorageNames.RawContainer && !prefix.Contains('/');
-        foreach (var (listed, needsMetadata) in shared ? new[] { ($"{prefix}/", false), ($"{BlobRawArchive.SharedOwner}/", true) } : [($"{prefix}/", false)])
+        await foreach (var blob in container.GetBlobsAsync(traits, BlobStates.None, prefix, cancellationToken))
         {
-            await foreach (var blob in container.GetBlobsAsync(needsMetadata ? BlobTraits.Metadata : BlobTraits.None, BlobStates.None, listed, cancellationToken))
-            {
-                if (needsMetadata && !(blob.Metadata.TryGetValue(BlobRawArchive.ClientsMetadata, out var clients) && clients.Split(',').Contains(clientId)))
-                {
-                    continue;
-                }
-                if (utcDays is not null && !(RawDay(blob.Name) is { } day && utcDays.Contains(day)))
-                {
-                    continue;
-                }
-                yield return blob;
-            }
+            yield return blob;
         }
     }
 
-    // {owner}/{source}/{yyyy}/{MM}/{dd}/{digest}
-    private static LocalDate? RawDay(string name)
-    {
-        var parts = name.Split('/');
-        return parts.Length == 6 && LocalDatePattern.Iso.Parse($"{parts[2]}-{parts[3]}-{parts[4]}") is { Success: true } day ? day.Value : null;
-    }
+    private async Task<long> CountOutboxAsync(string prefix, CancellationToken cancellationToken) =>
+        await BlobsAsync(StorageNames.OutboxContainer, $"{prefix}/", BlobTraits.None, cancellationToken).LongCountAsync(cancellationToken);
 
-    private async Task<long> CountBlobsAsync(string containerName, string prefix, DateInterval? utcDays, CancellationToken cancellationToken) =>
-        await BlobsAsync(containerName, prefix, utcDays, cancellationToken).LongCountAsync(cancellationToken);
-
-    private async Task<long> DeleteBlobsAsync(string containerName, string prefix, DateInterval? utcDays, CancellationToken cancellationToken)
+    private async Task<long> DeleteOutboxAsync(string prefix, CancellationToken cancellationToken)
     {
-        var container = blobs.GetBlobContainerClient(containerName);
+        var container = blobs.GetBlobContainerClient(StorageNames.OutboxContainer);
         long deleted = 0;
-        await foreach (var blob in BlobsAsync(containerName, prefix, utcDays, cancellationToken))
+        await foreach (var blob in BlobsAsync(StorageNames.OutboxContainer, $"{prefix}/", BlobTraits.None, cancellationToken))
         {
             await container.GetBlobClient(blob.Name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
             deleted++;
         }
         return deleted;
+    }
+
+    /// <summary>
+    /// The client's raw bodies (received within <paramref name="received"/> when given, by their receivedAt), and
+    /// the shared batch bodies that name it (<c>Shared</c>).
+    /// </summary>
+    private async IAsyncEnumerable<(BlobItem Blob, bool Shared)> RawBodiesAsync(string clientId, Interval? received, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var (prefix, shared) in new[] { (BlobRawArchive.ClientsPrefix + clientId + "/", false), (BlobRawArchive.SharedOwner + "/", true) })
+        {
+            await foreach (var blob in BlobsAsync(StorageNames.RawContainer, prefix, BlobTraits.Metadata, cancellationToken))
+            {
+                if (shared && !ClientsOf(blob).Contains(clientId))
+                {
+                    continue;
+                }
+                if (received is { } window && !(ReceivedAt(blob) is { } at && window.Contains(at)))
+                {
+                    continue;
+                }
+                yield return (blob, shared);
+            }
+        }
+    }
+
+    private static string[] ClientsOf(BlobItem blob) =>
+        blob.Metadata.TryGetValue(BlobRawArchive.ClientsMetadata, out var clients) ? clients.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+
+    private static Instant? ReceivedAt(BlobItem blob) =>
+        blob.Metadata.TryGetValue(BlobRawArchive.ReceivedAtMetadata, out var value) && InstantPattern.ExtendedIso.Parse(value) is { Success: true } parsed
+            ? parsed.Value
+            : null;
+
+    private async Task<(long Deleted, long SharedKept)> CountRawAsync(string clientId, CancellationToken cancellationToken)
+    {
+        long deleted = 0, kept = 0;
+        await foreach (var (blob, shared) in RawBodiesAsync(clientId, null, cancellationToken))
+        {
+            _ = shared && ClientsOf(blob).Any(c => c != clientId) ? kept++ : deleted++;
+        }
+        return (deleted, kept);
+    }
+
+    /// <summary>
+    /// Deletes the client's raw bodies. A shared batch body is also another client's proof: it is kept while another
+    /// client it names keeps it, with this client taken off its list (so it is never found for this client again),
+    /// and deleted with the last one.
+    /// </summary>
+    private async Task<(long Deleted, long SharedKept)> DeleteRawAsync(string clientId, Interval? received, CancellationToken cancellationToken)
+    {
+        var container = blobs.GetBlobContainerClient(StorageNames.RawContainer);
+        long deleted = 0, kept = 0;
+        await foreach (var (blob, shared) in RawBodiesAsync(clientId, received, cancellationToken))
+        {
+            var client = container.GetBlobClient(blob.Name);
+            var others = ClientsOf(blob).Where(c => c != clientId).ToArray();
+            if (shared && others.Length > 0)
+            {
+                var metadata = new Dictionary<string, string>(blob.Metadata) { [BlobRawArchive.ClientsMetadata] = string.Join(',', others) };
+                try
+                {
+                    await client.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = blob.Properties.ETag }, cancellationToken);
+                }
+                catch (RequestFailedException e) when (e.Status is 404 or 412)
+                {
+                    // Changed or gone in between (another client's deletion): the next run looks again.
+                }
+                kept++;
+                continue;
+            }
+            await client.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+            deleted++;
+        }
+        return (deleted, kept);
     }
 }

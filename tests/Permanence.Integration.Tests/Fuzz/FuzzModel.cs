@@ -26,6 +26,9 @@ public enum FuzzRoute
     RunExportJob,
     ListExports,
     GetExport,
+    OffboardClient,
+    GetOffboarding,
+    ConfirmOffboarding,
 }
 
 public static class FuzzRoutes
@@ -52,6 +55,9 @@ public static class FuzzRoutes
         (FuzzRoute.RunExportJob, "POST", "admin/jobs/export"),
         (FuzzRoute.ListExports, "GET", "clients/{clientId}/exports"),
         (FuzzRoute.GetExport, "GET", "clients/{clientId}/exports/{period}"),
+        (FuzzRoute.OffboardClient, "POST", "admin/clients/{clientId}/offboard"),
+        (FuzzRoute.GetOffboarding, "GET", "admin/clients/{clientId}/offboard"),
+        (FuzzRoute.ConfirmOffboarding, "POST", "admin/clients/{clientId}/offboard/confirm"),
     ];
 
     public static string Method(this FuzzRoute route) => All.Single(r => r.Route == route).Method;
@@ -64,7 +70,8 @@ public static class FuzzRoutes
         route is not (FuzzRoute.Health or FuzzRoute.HealthLive or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.GetAck or FuzzRoute.PostAck or FuzzRoute.TwilioSms);
 
     public static bool HasBody(this FuzzRoute route) =>
-        route is FuzzRoute.PutClient or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls or FuzzRoute.PostMessage or FuzzRoute.TwilioSms;
+        route is FuzzRoute.PutClient or FuzzRoute.Twilio or FuzzRoute.Aircall or FuzzRoute.PostCalls or FuzzRoute.PostMessage or FuzzRoute.TwilioSms
+            or FuzzRoute.ConfirmOffboarding;
 
     /// <summary>The routes of an acknowledgement link: the signed token in the path is the credential; browsers get pages.</summary>
     public static bool IsAck(this FuzzRoute route) => route is FuzzRoute.GetAck or FuzzRoute.PostAck;

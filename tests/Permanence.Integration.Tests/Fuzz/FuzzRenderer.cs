@@ -82,6 +82,9 @@ public sealed class FuzzRenderer(FuzzWorld world)
             FuzzRoute.ListReports => [ReportClient(c.Pool)],
             FuzzRoute.GetReport or FuzzRoute.GetExport => [ReportClient(c.Pool), ReportPeriod(c.Variant)],
             FuzzRoute.ListExports => [ReportClient(c.Pool)],
+            // The leaving client was offboarded up to "ready" by the seed: a confirmation deletes it (and only it).
+            FuzzRoute.OffboardClient or FuzzRoute.GetOffboarding or FuzzRoute.ConfirmOffboarding =>
+                [(c.Pool % 3) switch { 0 or 1 => world.LeavingClient, _ => $"fz{world.Run}-nobody" }],
             _ => [],
         };
         var escaped = parameters.Select(Uri.EscapeDataString).ToArray();
@@ -128,7 +131,8 @@ public sealed class FuzzRenderer(FuzzWorld world)
     {
         var (valid, other) = c.Route switch
         {
-            FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.RunSlaReportJob or FuzzRoute.RebuildMonthIndexes or FuzzRoute.RunExportJob => (TestKeys.Admin, world.ScopedAdminKey),
+            FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.RunSlaReportJob or FuzzRoute.RebuildMonthIndexes or FuzzRoute.RunExportJob
+                or FuzzRoute.OffboardClient or FuzzRoute.GetOffboarding or FuzzRoute.ConfirmOffboarding => (TestKeys.Admin, world.ScopedAdminKey),
             FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.ListExports or FuzzRoute.GetExport => (TestKeys.Auditor, world.ScopedAuditorKey),
             FuzzRoute.GetCall or FuzzRoute.GetMessage => (TestKeys.Operator, world.ScopedAdminKey),
             _ => (TestKeys.Operator, world.ScopedOperatorKey),
@@ -160,6 +164,7 @@ public sealed class FuzzRenderer(FuzzWorld world)
             AuthChoice.OtherClientKey => c.Route is FuzzRoute.PutClient or FuzzRoute.GetClient or FuzzRoute.GetCall or FuzzRoute.GetMessage
                 or FuzzRoute.RunSlaReportJob or FuzzRoute.ListReports or FuzzRoute.GetReport or FuzzRoute.RebuildMonthIndexes
                 or FuzzRoute.RunExportJob or FuzzRoute.ListExports or FuzzRoute.GetExport
+                or FuzzRoute.OffboardClient or FuzzRoute.GetOffboarding or FuzzRoute.ConfirmOffboarding
                 ? $"Bearer {world.OtherAdminKey}"
                 : $"Bearer {world.OtherOperatorKey}",
             _ => throw new InvalidOperationException(),
@@ -233,6 +238,11 @@ public sealed class FuzzRenderer(FuzzWorld world)
                 var message = world.Message(c.Variant);
                 root = message;
                 items = [message];
+                break;
+            case FuzzRoute.ConfirmOffboarding:
+                var confirmation = new JsonObject { ["manifestSha256"] = world.LeavingManifestSha256 };
+                root = confirmation;
+                items = [confirmation];
                 break;
             default:
                 throw new InvalidOperationException($"{c.Route} has no JSON body.");

@@ -108,7 +108,7 @@ public static class FuzzProperties
             yield return AckPageChangesNothing;
         }
         if (o.Case.Route is (FuzzRoute.PostAck or FuzzRoute.TwilioSms) && o.StorageChanges.Any(change =>
-            !change.StartsWith("added table Acknowledgements (", StringComparison.Ordinal) && !change.StartsWith("added blob raw/twilio-sms/", StringComparison.Ordinal) &&
+            !change.StartsWith("added table Acknowledgements (", StringComparison.Ordinal) && !(change.StartsWith("added blob raw/", StringComparison.Ordinal) && change.Contains("/twilio-sms/", StringComparison.Ordinal)) &&
             !IsWrongCodeCount(change)))
         {
             yield return AcknowledgingOnlyAdds;

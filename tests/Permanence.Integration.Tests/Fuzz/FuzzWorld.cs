@@ -25,12 +25,14 @@ public sealed class FuzzWorld : IAsyncDisposable
         Client = $"fz{run}-main";
         OtherClient = $"fz{run}-other";
         PutClients = Enumerable.Range(0, 4).Select(k => $"fz{run}-put{k}").ToArray();
+        LeavingClient = $"fz{run}-leaving";
         string Number(int k) => $"+33187{(numberBlock * 100 + k) % 1_000_000:D6}";
         ClientNumber = Number(0);
         OtherNumber = Number(1);
         FreeNumber = Number(2);
         PutNumbers = Enumerable.Range(0, 4).Select(k => Number(10 + k)).ToArray();
         SmsPhone = Number(20);
+        LeavingNumber = Number(30);
         CallIds = Enumerable.Range(0, 5).Select(k => $"fz{run}-c{k}").ToArray();
         UnmatchedCallId = $"fz{run}-unmatched";
         TwilioSids = Enumerable.Range(0, 3).Select(k => $"CA{run}{k:D24}").ToArray();
@@ -56,6 +58,14 @@ public sealed class FuzzWorld : IAsyncDisposable
 
     /// <summary>Clients PUT /clients creates and versions (the first exists before the run), each with its own number.</summary>
     public string[] PutClients { get; }
+
+    /// <summary>A client whose offboarding the seed brought to "ready": the offboarding routes' valid requests are about it.</summary>
+    public string LeavingClient { get; }
+
+    public string LeavingNumber { get; }
+
+    /// <summary>The SHA-256 of the leaving client's offboarding manifest: a confirmation with it deletes that client.</summary>
+    public string LeavingManifestSha256 { get; private set; } = "";
     public string[] PutNumbers { get; }
 
     public string[] CallIds { get; }
@@ -103,7 +113,7 @@ public sealed class FuzzWorld : IAsyncDisposable
         var connectionString = TestEnvironment.StorageConnectionString;
         var settings = TestKeys.Settings(connectionString);
         var probe = new FuzzWorld(null!, connectionString, run, block);
-        string[] fuzzScope = [probe.Client, .. probe.PutClients];
+        string[] fuzzScope = [probe.Client, .. probe.PutClients, probe.LeavingClient];
         AddKey(settings, 5, probe.ScopedOperatorKey, "operator", fuzzScope);
         AddKey(settings, 6, probe.ScopedAdminKey, "admin", fuzzScope);
         AddKey(settings, 7, probe.ScopedAuditorKey, "auditor", fuzzScope);
@@ -145,6 +155,27 @@ public sealed class FuzzWorld : IAsyncDisposable
             MessageIds.Add((string)(await response.JsonAsync())["id"]!);
         }
         await SeedAcknowledgementsAsync();
+        await SeedOffboardingAsync();
+    }
+
+    /// <summary>The leaving client, offboarded up to "ready" before any snapshot: its preparation runs in the background.</summary>
+    private async Task SeedOffboardingAsync()
+    {
+        await Expect(HttpStatusCode.Created, Api.Request(HttpMethod.Put, $"/api/clients/{LeavingClient}", TestKeys.Admin, Api.Althea(LeavingNumber)));
+        await Expect(HttpStatusCode.Accepted, Api.Request(HttpMethod.Post, $"/api/admin/clients/{LeavingClient}/offboard", TestKeys.Admin));
+        for (var attempt = 0; attempt < 600 && LeavingManifestSha256.Length == 0; attempt++)
+        {
+            var status = await (await Http.SendAsync(Api.Request(HttpMethod.Get, $"/api/admin/clients/{LeavingClient}/offboard", TestKeys.Admin))).JsonAsync();
+            if ((string?)status["status"] == "ready")
+            {
+                LeavingManifestSha256 = (string)status["manifestSha256"]!;
+            }
+            else
+            {
+                await Task.Delay(100);
+            }
+        }
+        Assert.True(LeavingManifestSha256.Length == 64, "The leaving client's offboarding never became ready.");
     }
 
     /// <summary>

@@ -136,6 +136,10 @@ public abstract class TenantIsolationTests<TFactory>(IsolationFixture<TFactory> 
         yield return new("POST /admin/jobs/export for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/export?client={w.ClientA}&period=2026-10", key), Expect.Forbidden);
         yield return new("POST /admin/jobs/rebuild-indexes for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/rebuild-indexes?client={w.ClientA}", key), Expect.Forbidden);
         yield return new("POST /admin/jobs/sla-report for A", key => Json(HttpMethod.Post, $"/api/admin/jobs/sla-report?client={w.ClientA}&period=2026-10", key), Expect.Forbidden);
+        yield return new("POST /admin/clients/{A}/offboard", key => Json(HttpMethod.Post, $"/api/admin/clients/{w.ClientA}/offboard", key), Expect.Forbidden);
+        yield return new("GET /admin/clients/{A}/offboard", key => Json(HttpMethod.Get, $"/api/admin/clients/{w.ClientA}/offboard", key), Expect.Forbidden);
+        yield return new("POST /admin/clients/{A}/offboard/confirm", key => IsolationWorld.Json(HttpMethod.Post, $"/api/admin/clients/{w.ClientA}/offboard/confirm", key,
+            new System.Text.Json.Nodes.JsonObject { ["manifestSha256"] = new string('a', 64) }), Expect.Forbidden);
     }
 
     [Fact]

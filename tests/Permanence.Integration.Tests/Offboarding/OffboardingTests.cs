@@ -260,16 +260,24 @@ public sealed partial class OffboardingTests
             var certificate = await DownloadAsync(closed["certificate"]!);
             var path = Path.Combine(parent, "deletion.json");
             await File.WriteAllBytesAsync(path, certificate);
+            // The auditor holds the certificate key the agency derives from its signing key, not the signing key.
+            var keyOutput = new StringWriter();
+            Assert.Equal(0, await Permanence.Cli.CommandLine.RunAsync(["certificate-key", "--signing-key", SigningKey], keyOutput, new StringWriter()));
+            var certificateKey = keyOutput.ToString().Trim();
+            Assert.Matches("^[0-9a-f]{64}$", certificateKey);
             var verified = new StringWriter();
-            Assert.True(await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", SigningKey], verified, new StringWriter()) == 0, verified.ToString());
+            Assert.True(await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", certificateKey], verified, new StringWriter()) == 0, verified.ToString());
+            Assert.Equal(0, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--signing-key", SigningKey], new StringWriter(), new StringWriter()));
             Assert.Contains($"deletion certificate of client {a.ClientId}", verified.ToString(), StringComparison.Ordinal);
             Assert.Contains($"returned package manifest sha256 {hash}", verified.ToString(), StringComparison.Ordinal);
             var changed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(certificate).Replace("\"count\": 3", "\"count\": 0", StringComparison.Ordinal));
             Assert.NotEqual(certificate, changed);
             await File.WriteAllBytesAsync(path, changed);
-            Assert.Equal(1, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", SigningKey], new StringWriter(), new StringWriter()));
+            Assert.Equal(1, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", certificateKey], new StringWriter(), new StringWriter()));
             await File.WriteAllBytesAsync(path, certificate);
-            Assert.Equal(1, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", "another-key"], new StringWriter(), new StringWriter()));
+            Assert.Equal(1, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--signing-key", "another-key"], new StringWriter(), new StringWriter()));
+            // The signing key itself is not a certificate key.
+            Assert.Equal(2, await Permanence.Cli.CommandLine.RunAsync(["verify-certificate", path, "--key", SigningKey], new StringWriter(), new StringWriter()));
         }
         finally
         {
@@ -281,7 +289,8 @@ public sealed partial class OffboardingTests
     public async Task Offboarding_BadInput_IsRefusedAndChangesNothing()
     {
         await using var world = new RoutingWorld(DateTimeOffset.UtcNow.AddSeconds(2));
-        var clientId = await world.PutClientAsync(RoutingWorld.Althea());
+        var configuration = RoutingWorld.Althea();
+        var clientId = await world.PutClientAsync(configuration);
         Task<HttpResponseMessage> Post(string path, string key, JsonObject? body = null) => world.Http.SendAsync(Api.Request(HttpMethod.Post, path, key, body));
         var offboard = $"/api/admin/clients/{clientId}/offboard";
 
@@ -308,10 +317,80 @@ public sealed partial class OffboardingTests
             Assert.True((await response.ProblemAsync())["errors"]!.AsObject().ContainsKey("manifestSha256"));
         }
         Assert.Equal(OffboardingStatus.Ready, (await store.GetAsync(clientId, CancellationToken.None))!.Record.Status);
-        // Asking again while ready answers the same status; an upper-case hash is the same hash.
+        // Asking again while ready, nothing new: the same status and hash.
+        var same = await Post(offboard, TestKeys.Admin);
+        Assert.Equal(HttpStatusCode.Accepted, same.StatusCode);
+        Assert.Equal((string)ready["manifestSha256"]!, (string?)(await same.JsonAsync())["manifestSha256"]);
+
+        // A call after the cut: confirming would delete it unreturned, so nothing is deleted; asked again, the
+        // offboarding makes a new cut and a new package, and only the new manifest's hash confirms.
+        var call = new JsonObject
+        {
+            ["provider"] = "pbx", ["callId"] = $"{clientId}-late", ["direction"] = "inbound", ["from"] = "+33612345678",
+            ["to"] = (string)configuration["numbers"]![0]!, ["startedAt"] = Iso(world.Time.GetUtcNow()), ["endedAt"] = Iso(world.Time.GetUtcNow().AddMinutes(1)),
+            ["outcome"] = "abandoned",
+        };
+        Assert.Equal(HttpStatusCode.OK, (await Post("/api/calls", TestKeys.Operator, call)).StatusCode);
+        var stale = await ConfirmAsync(world, clientId, (string)ready["manifestSha256"]!);
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("after the package was cut", (string?)(await stale.ProblemAsync())["detail"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await world.Http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/pbx/{clientId}-late", TestKeys.Operator))).StatusCode);
+        world.Time.Advance(TimeSpan.FromSeconds(1)); // the test's clock stands still otherwise
         Assert.Equal(HttpStatusCode.Accepted, (await Post(offboard, TestKeys.Admin)).StatusCode);
-        var confirmed = await ConfirmAsync(world, clientId, ((string)ready["manifestSha256"]!).ToUpperInvariant());
+        var again = await ReadyAsync(world, offboard);
+        Assert.NotEqual((string)ready["manifestSha256"]!, (string)again["manifestSha256"]!);
+        Assert.Equal("manifest-2.json", (string?)again["manifest"]!["name"]);
+        Assert.Contains(again["exports"]!.AsArray(), e => ((string)e!["period"]!).EndsWith("-partial-2", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Conflict, (await ConfirmAsync(world, clientId, (string)ready["manifestSha256"]!)).StatusCode);
+
+        // An upper-case hash is the same hash.
+        var confirmed = await ConfirmAsync(world, clientId, ((string)again["manifestSha256"]!).ToUpperInvariant());
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Post(offboard, TestKeys.Admin)).StatusCode);
+        // Once closed, a wrong hash is still refused; the right one answers the certificate again.
+        Assert.Equal(HttpStatusCode.Conflict, (await ConfirmAsync(world, clientId, new string('b', 64))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await ConfirmAsync(world, clientId, (string)again["manifestSha256"]!)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await world.Http.SendAsync(Api.Request(HttpMethod.Get, $"/api/calls/pbx/{clientId}-late", TestKeys.Operator))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ABatchBodyNamingTwoClients_IsKeptForTheOther_ThenDeletedWithTheLast()
+    {
+        await using var world = new RoutingWorld(DateTimeOffset.UtcNow.AddSeconds(2));
+        var a = RoutingWorld.Althea();
+        var b = RoutingWorld.Althea();
+        var clientA = await world.PutClientAsync(a);
+        var clientB = await world.PutClientAsync(b);
+        var startedAt = world.Time.GetUtcNow().AddHours(-1);
+        var batch = new JsonArray(
+            Call(clientA, 1, (string)a["numbers"]![0]!, startedAt, answered: true),
+            Call(clientB, 1, (string)b["numbers"]![0]!, startedAt, answered: true));
+        Assert.Equal(HttpStatusCode.MultiStatus, (await world.Http.SendAsync(Api.Request(HttpMethod.Post, "/api/calls", TestKeys.Operator, batch))).StatusCode);
+        var raw = world.Services.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(StorageNames.RawContainer);
+        async Task<List<BlobItem>> SharedAsync() => await raw.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, "_shared/", CancellationToken.None)
+            .Where(blob => blob.Metadata.TryGetValue("clients", out var clients) && (clients.Contains(clientA, StringComparison.Ordinal) || clients.Contains(clientB, StringComparison.Ordinal)))
+            .ToListAsync();
+        var shared = Assert.Single(await SharedAsync());
+        Assert.Equal(string.Join(',', new[] { clientA, clientB }.Order(StringComparer.Ordinal)), shared.Metadata["clients"]);
+
+        async Task<JsonObject> OffboardAsync(string clientId)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await world.Http.SendAsync(Api.Request(HttpMethod.Post, $"/api/admin/clients/{clientId}/offboard", TestKeys.Admin))).StatusCode);
+            var ready = await ReadyAsync(world, $"/api/admin/clients/{clientId}/offboard");
+            var confirmed = await ConfirmAsync(world, clientId, (string)ready["manifestSha256"]!);
+            Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+            return (await confirmed.JsonAsync())["certificate"]!["certificate"]!.AsObject();
+        }
+        long Count(JsonObject certificate, string store) => (long)certificate["stores"]!.AsArray().Single(s => (string)s!["store"]! == store)!["count"]!;
+
+        // A leaves: the body is B's proof too, so it stays, no longer naming A.
+        var first = await OffboardAsync(clientA);
+        Assert.Equal(1, Count(first, "rawArchiveSharedKept"));
+        shared = Assert.Single(await SharedAsync());
+        Assert.Equal(clientB, shared.Metadata["clients"]);
+        // B leaves: nobody keeps it any more.
+        var second = await OffboardAsync(clientB);
+        Assert.Equal(1, Count(second, "rawArchive"));
+        Assert.Empty(await SharedAsync());
     }
 }
