@@ -75,7 +75,9 @@ public static class VerifyCertificateCommand
                 if (store.ValueKind == JsonValueKind.Object && store.TryGetProperty("store", out var name) && name.ValueKind == JsonValueKind.String
                     && store.TryGetProperty("count", out var count) && count.ValueKind == JsonValueKind.Number)
                 {
-                    await output.WriteLineAsync($"  {ExportNames.Display(name.GetString()!),-20} {count.GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture),12} deleted");
+                    // Shared batch bodies naming another client too are kept as its proof, no longer naming this one.
+                    var what = name.GetString() == ErasureSummary.SharedRawKept ? "kept for another client" : "deleted";
+                    await output.WriteLineAsync($"  {ExportNames.Display(name.GetString()!),-20} {count.GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture),12} {what}");
                 }
             }
         }

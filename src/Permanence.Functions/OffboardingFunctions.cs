@@ -7,7 +7,7 @@ using Permanence.Http.Endpoints;
 
 namespace Permanence.Functions;
 
-public class OffboardingFunctions(OffboardingEndpoints endpoints, RetentionJob retention, ILogger<OffboardingFunctions> logger)
+public class OffboardingFunctions(OffboardingEndpoints endpoints, RetentionJob retention, Permanence.Http.OffboardingRunner runner, ILogger<OffboardingFunctions> logger)
 {
     [Function(nameof(OffboardClient))]
     public Task<IActionResult> OffboardClient([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "admin/clients/{clientId}/offboard")] HttpRequest request, string clientId) =>
@@ -30,5 +30,19 @@ public class OffboardingFunctions(OffboardingEndpoints endpoints, RetentionJob r
             logger.LogInformation("Daily retention run is late");
         }
         await retention.RunAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Every 5 minutes: offboardings left preparing or deleting by an instance that stopped or scaled in are carried
+    /// on (a run with nothing to do reads the small Offboardings table).
+    /// </summary>
+    [Function(nameof(ResumeOffboardings))]
+    public async Task ResumeOffboardings([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        if (timer.IsPastDue)
+        {
+            logger.LogInformation("Offboarding resume run is late");
+        }
+        await runner.RunPendingAsync(cancellationToken);
     }
 }

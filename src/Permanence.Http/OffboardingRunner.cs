@@ -30,6 +30,22 @@ public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardi
         }
     }
 
+    /// <summary>
+    /// Runs every offboarding left preparing or deleting, here and now (the Functions host's timer: an instance
+    /// that scaled in took its background work with it).
+    /// </summary>
+    public async Task RunPendingAsync(CancellationToken cancellationToken)
+    {
+        var pending = await offboardings.ListAsync(cancellationToken)
+            .Where(r => r.Status is OffboardingStatus.Preparing or OffboardingStatus.Deleting)
+            .Select(r => r.ClientId)
+            .ToListAsync(cancellationToken);
+        foreach (var clientId in pending)
+        {
+            await RunAsync(clientId, cancellationToken);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -52,31 +68,7 @@ public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardi
             {
                 try
                 {
-                    switch ((await offboardings.GetAsync(clientId, stoppingToken))?.Record.Status)
-                    {
-                        case OffboardingStatus.Preparing:
-                            using (var run = gate.TryEnter(PreparationGate(clientId)))
-                            {
-                                if (run is not null)
-                                {
-                                    await offboarding.PrepareAsync(clientId, stoppingToken);
-                                }
-                            }
-                            break;
-                        case OffboardingStatus.Deleting:
-                            using (var run = gate.TryEnter(DeletionGate(clientId)))
-                            {
-                                if (run is not null)
-                                {
-                                    await offboarding.ResumeDeletionAsync(clientId, stoppingToken);
-                                }
-                            }
-                            break;
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Offboarding work of client {ClientId} failed; it resumes when its status is read", clientId);
+                    await RunAsync(clientId, stoppingToken);
                 }
                 finally
                 {
@@ -87,6 +79,39 @@ public sealed class OffboardingRunner(OffboardingService offboarding, IOffboardi
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: an unfinished preparation resumes at the next start.
+        }
+    }
+
+    /// <summary>The client's pending work, unless it runs already on this instance; a failure is logged, and resumed later.</summary>
+    private async Task RunAsync(string clientId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch ((await offboardings.GetAsync(clientId, cancellationToken))?.Record.Status)
+            {
+                case OffboardingStatus.Preparing:
+                    using (var run = gate.TryEnter(PreparationGate(clientId)))
+                    {
+                        if (run is not null)
+                        {
+                            await offboarding.PrepareAsync(clientId, cancellationToken);
+                        }
+                    }
+                    break;
+                case OffboardingStatus.Deleting:
+                    using (var run = gate.TryEnter(DeletionGate(clientId)))
+                    {
+                        if (run is not null)
+                        {
+                            await offboarding.ResumeDeletionAsync(clientId, cancellationToken);
+                        }
+                    }
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Offboarding work of client {ClientId} failed; it resumes when its status is read", clientId);
         }
     }
 }

@@ -65,6 +65,11 @@ public sealed class RetentionJob(
 
     private async Task<RetentionOutcome?> RunAsync(MonthlyJobEntry entry, CancellationToken cancellationToken)
     {
+        // Nothing exported beyond what was erased: nothing can be due, and nothing more is read.
+        if (entry.ExportedThrough is not { } exportedThrough || entry.ErasedThrough >= exportedThrough)
+        {
+            return null;
+        }
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
         if (await clients.GetHistoryAsync(entry.ClientId, cancellationToken) is not { Latest: { } latest } history)
         {
@@ -74,11 +79,7 @@ public sealed class RetentionJob(
         var current = now.InZone((history.VersionAt(now) ?? latest).Zone).Date.ToYearMonth();
         // Kept: the current month and the `keep` months before it. Deleted: older months whose export exists.
         var lastPastRetention = current.PlusMonths(-(keep + 1));
-        if (entry.ExportedThrough is not { } exported)
-        {
-            return null;
-        }
-        var through = lastPastRetention < exported ? lastPastRetention : exported;
+        var through = lastPastRetention < exportedThrough ? lastPastRetention : exportedThrough;
         var from = entry.ErasedThrough is { } erased ? erased.PlusMonths(1) : entry.FirstMonth;
         if (from > through)
         {

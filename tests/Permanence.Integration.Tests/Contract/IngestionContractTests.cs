@@ -198,7 +198,7 @@ public abstract class IngestionContractTests<TFactory>(HostFixture<TFactory> fix
             }
         }
         var name = Assert.Single(found);
-        Assert.StartsWith($"{clientId}/aircall/", name);
+        Assert.StartsWith($"clients/{clientId}/aircall/", name);
         var stored = (await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
         Assert.Equal(body.ToJsonString(), stored);
     }

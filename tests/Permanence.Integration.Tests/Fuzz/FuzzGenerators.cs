@@ -228,6 +228,7 @@ public static class FuzzGenerators
             new("fields", FieldKind.Object, 1), new("fields.symptoms", FieldKind.Text, 3), new("fields.preferredDate", FieldKind.Text, 1),
             new("fields.a b", FieldKind.Text, 1), new("text", FieldKind.Text, 7), new("operatorId", FieldKind.Id, 2), new("takenAt", FieldKind.Instant, 8),
         ],
+        FuzzRoute.ConfirmOffboarding => [new("manifestSha256", FieldKind.Text, 6)],
         _ => [],
     };
 

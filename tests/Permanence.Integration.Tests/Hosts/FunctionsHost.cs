@@ -37,7 +37,15 @@ public sealed class FunctionsHost : IApiHost
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         // What ValidateOnStart does under a real host.
         _ = _services.GetRequiredService<IOptions<Permanence.Infrastructure.PermanenceOptions>>().Value;
+        // The worker's host starts the hosted services (the offboarding runner) and stops them on shutdown.
+        _hosted = _services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+        foreach (var hosted in _hosted)
+        {
+            hosted.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
+
+    private readonly List<Microsoft.Extensions.Hosting.IHostedService> _hosted;
 
     public string Name => "Functions";
 
@@ -51,7 +59,14 @@ public sealed class FunctionsHost : IApiHost
 
     public HttpClient CreateClient() => new(new FunctionsDispatcher(_services, Pipeline)) { BaseAddress = new Uri("http://127.0.0.1:7071") };
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hosted in Enumerable.Reverse(_hosted))
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+        await _services.DisposeAsync();
+    }
 
     public sealed class Factory : IApiHostFactory
     {
