@@ -20,17 +20,28 @@ public sealed class ClientDirectory : IDisposable
     private readonly IContractStore _store;
     private readonly MemoryCache _cache;
 
-    public ClientDirectory(ContractService contracts, IContractStore store, TimeProvider time)
+    private readonly Offboarding.IOffboardingStore? _offboardings;
+
+    public ClientDirectory(ContractService contracts, IContractStore store, TimeProvider time, Offboarding.IOffboardingStore? offboardings = null)
     {
         _contracts = contracts;
         _store = store;
+        _offboardings = offboardings;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = MaxEntries, Clock = new TimeProviderClock(time) });
     }
 
     public int Count => _cache.Count;
 
+    /// <summary>
+    /// The client's compiled history; null for an unknown client, and for one whose offboarding was confirmed
+    /// (README, "Offboarding and retention"): from then on nothing new is accepted for it while it is deleted.
+    /// </summary>
     public Task<ContractHistory?> GetHistoryAsync(string clientId, CancellationToken cancellationToken) =>
-        CachedAsync(("history", clientId), () => _contracts.GetHistoryAsync(clientId, cancellationToken));
+        CachedAsync(("history", clientId), async () =>
+            _offboardings is not null
+            && await _offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed }
+                ? null
+                : await _contracts.GetHistoryAsync(clientId, cancellationToken));
 
     /// <summary>The client owning the number at <paramref name="at"/> (README, "Numbers over time"), or null.</summary>
     public async Task<string?> FindNumberOwnerAsync(string e164, Instant at, CancellationToken cancellationToken)

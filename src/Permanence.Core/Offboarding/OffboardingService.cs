@@ -104,7 +104,7 @@ public sealed class OffboardingService(
         if (stored is { Record.Status: OffboardingStatus.Ready } ready && await HasDataSinceCutAsync(ready.Record, cancellationToken))
         {
             // Asked again after new data: a new cut, so that the package returns it too.
-            var again = new OffboardingRecord(clientId, OffboardingStatus.Preparing, Now, keyId) { Cut = ready.Record.Cut + 1 };
+            var again = new OffboardingRecord(clientId, OffboardingStatus.Preparing, Now, keyId) { Cut = ready.Record.Cut + 1, IssuedTo = ready.Record.IssuedTo };
             if (!await offboardings.TryReplaceAsync(again, ready.ETag, cancellationToken))
             {
                 return await RequestAsync(clientId, keyId, cancellationToken);
@@ -141,7 +141,9 @@ public sealed class OffboardingService(
         var closedAt = stored.Record.RequestedAt;
         var cut = stored.Record.Cut;
         var months = ClosedMonths(history, closedAt);
-        stored = await UpdateAsync(clientId, r => r with { MonthsTotal = months.Count + 1 }, cancellationToken);
+        // Every change below is for this cut only: a preparation of an earlier cut, late on another instance, changes nothing.
+        bool Mine(OffboardingRecord r) => r.Status == OffboardingStatus.Preparing && r.Cut == cut;
+        stored = await UpdateAsync(clientId, r => Mine(r) ? r with { MonthsTotal = months.Count + 1 } : r, cancellationToken);
 
         var folders = new List<ExportFolder>();
         foreach (var month in months)
@@ -151,7 +153,7 @@ public sealed class OffboardingService(
             {
                 folders.Add(new ExportFolder(clientId, month));
             }
-            stored = await UpdateAsync(clientId, r => r with { MonthsDone = Math.Max(r.MonthsDone, folders.Count) }, cancellationToken);
+            stored = await UpdateAsync(clientId, r => Mine(r) ? r with { MonthsDone = Math.Max(r.MonthsDone, folders.Count) } : r, cancellationToken);
         }
         if (await exportJob.RunPartialAsync(clientId, closedAt, cut, cancellationToken) is { } partial)
         {
@@ -181,7 +183,7 @@ public sealed class OffboardingService(
         var written = (await files.ReadAsync(OffboardingArea.Package, clientId, ManifestName(cut), cancellationToken))!.Value;
         var hash = Sha256(written.Span);
         var packagedVersion = JsonSerializer.Deserialize<PackageConfiguration>(configuration, Json)!.Versions.Max(v => v.Version);
-        await UpdateAsync(clientId, r => r.Status == OffboardingStatus.Preparing
+        await UpdateAsync(clientId, r => Mine(r)
             ? r with { Status = OffboardingStatus.Ready, ManifestSha256 = hash, MonthsDone = r.MonthsTotal, PackagedVersion = packagedVersion }
             : r, cancellationToken);
         logger.LogInformation("Offboarding of client {ClientId} ready: {Exports} exports", clientId, listed.Count);
@@ -189,7 +191,28 @@ public sealed class OffboardingService(
 
     public async Task<ConfirmResult> ConfirmAsync(string clientId, string manifestSha256, string keyId, CancellationToken cancellationToken)
     {
-        var locked = false;
+        string? lockToken = null;
+        try
+        {
+            var result = await ConfirmLockedAsync(clientId, manifestSha256, keyId, token => lockToken = token, cancellationToken);
+            if (result is ConfirmResult.Certified)
+            {
+                lockToken = null; // the deletion of the contract removed it
+            }
+            return result;
+        }
+        finally
+        {
+            if (lockToken is not null)
+            {
+                await contracts.UnlockAsync(clientId, lockToken, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<ConfirmResult> ConfirmLockedAsync(string clientId, string manifestSha256, string keyId, Action<string> locked, CancellationToken cancellationToken)
+    {
+        var held = false;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             if (await offboardings.GetAsync(clientId, cancellationToken) is not { } stored)
@@ -215,10 +238,14 @@ public sealed class OffboardingService(
             }
             // No configuration save runs while the client is closed: its lock is held until the deletion of the
             // contract removes it, and a save that starts later finds the client deleting (ContractService).
-            locked = locked || await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not null;
-            if (!locked)
+            if (!held)
             {
-                return new ConfirmResult.Busy();
+                if (await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not { } token)
+                {
+                    return new ConfirmResult.Busy();
+                }
+                locked(token);
+                held = true;
             }
             if (record.Status == OffboardingStatus.Ready
                 && !await offboardings.TryReplaceAsync(record with { Status = OffboardingStatus.Deleting, ConfirmedAt = Now, ConfirmedBy = keyId }, stored.ETag, cancellationToken))
@@ -233,11 +260,18 @@ public sealed class OffboardingService(
     /// <summary>Resumes a confirmed deletion that stopped (the runner, at start and when its status is read).</summary>
     public async Task ResumeDeletionAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: OffboardingStatus.Deleting }
-            && await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not null)
+        if (await offboardings.GetAsync(clientId, cancellationToken) is not { Record.Status: OffboardingStatus.Deleting }
+            || await contracts.TryLockAsync(clientId, Now, ContractService.LockLifetime, cancellationToken) is not { } token)
         {
-            await DeleteAsync(clientId, cancellationToken);
+            return;
         }
+        if (await offboardings.GetAsync(clientId, cancellationToken) is not { Record.Status: OffboardingStatus.Deleting })
+        {
+            // Finished by another instance in between: the lock row we just made goes too.
+            await contracts.UnlockAsync(clientId, token, CancellationToken.None);
+            return;
+        }
+        await DeleteAsync(clientId, cancellationToken);
     }
 
     /// <summary>The client is closed: count what there is, delete it, certify it once.</summary>
@@ -271,6 +305,8 @@ public sealed class OffboardingService(
         // Written once: a confirmation that stopped after it keeps the certificate it wrote.
         await files.WriteOnceAsync(OffboardingArea.Certificates, clientId, name, signer.Sign(body), cancellationToken);
         record = (await UpdateAsync(clientId, r => r with { Status = OffboardingStatus.Closed, Certificate = name }, cancellationToken)).Record;
+        // Once more, closed: a lock row a concurrent resume made meanwhile must not outlive the client.
+        await eraser.CloseClientAsync(clientId, cancellationToken);
         logger.LogInformation("Client {ClientId} offboarded: {Records} records deleted, certificate {Certificate}", clientId, body.Total, name);
         return await CertifiedAsync(record, cancellationToken);
     }
@@ -299,6 +335,11 @@ public sealed class OffboardingService(
         var zone = (history.VersionAt(cutAt) ?? latest).Zone;
         var cutMonth = cutAt.InZone(zone).Date.ToYearMonth();
         var partial = new ExportFolder(record.ClientId, cutMonth, Partial: true, record.Cut);
+        if (cutMonth >= history.Versions.Min(v => v.EffectiveFrom).ToYearMonth()
+            && await exports.GetAsync(partial, ExportFiles.ManifestFile, cancellationToken) is null)
+        {
+            return true; // the package should hold the cut month, and does not: make it again
+        }
         var calls = await callIndex.ListAsync(record.ClientId, cutMonth, cancellationToken).Select(c => c.StartedAt < cutAt).ToListAsync(cancellationToken);
         var messages = await messageIndex.ListAsync(record.ClientId, cutMonth, cancellationToken).Select(m => m.TakenAt < cutAt).ToListAsync(cancellationToken);
         if (calls.Contains(false) || messages.Contains(false)

@@ -127,18 +127,6 @@ public sealed class BlobExportStore(BlobServiceClient blobs, BlobDownloadLinks l
         return periods.ToList();
     }
 
-    public async Task<DownloadLink?> LinkAsync(ExportFolder folder, string name, CancellationToken cancellationToken)
-    {
-        var blob = (await ContainerAsync(cancellationToken)).GetBlobClient(Path(folder, name));
-        try
-        {
-            var bytes = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
-            var (url, expiresAt) = await links.ReadLinkAsync(blob, cancellationToken);
-            return new DownloadLink(name, bytes, url, expiresAt);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    public async Task<DownloadLink?> LinkAsync(ExportFolder folder, string name, CancellationToken cancellationToken) =>
+        await links.LinkIfExistsAsync((await ContainerAsync(cancellationToken)).GetBlobClient(Path(folder, name)), name, cancellationToken);
 }

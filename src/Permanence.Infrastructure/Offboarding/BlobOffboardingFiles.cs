@@ -53,18 +53,6 @@ public sealed class BlobOffboardingFiles(BlobServiceClient blobs, BlobDownloadLi
         }
     }
 
-    public async Task<DownloadLink?> LinkAsync(OffboardingArea area, string clientId, string name, CancellationToken cancellationToken)
-    {
-        var blob = await BlobAsync(area, clientId, name, cancellationToken);
-        try
-        {
-            var bytes = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
-            var (url, expiresAt) = await links.ReadLinkAsync(blob, cancellationToken);
-            return new DownloadLink(name, bytes, url, expiresAt);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
+    public async Task<DownloadLink?> LinkAsync(OffboardingArea area, string clientId, string name, CancellationToken cancellationToken) =>
+        await links.LinkIfExistsAsync(await BlobAsync(area, clientId, name, cancellationToken), name, cancellationToken);
 }

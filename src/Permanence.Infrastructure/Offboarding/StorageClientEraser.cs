@@ -17,10 +17,11 @@ namespace Permanence.Infrastructure.Offboarding;
 /// is found through the month indexes. Rows are deleted in transactions of up to 100 per partition; what is
 /// already gone is skipped, so a deletion that stopped is simply run again.
 /// </summary>
-public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) : IClientDataEraser
+public sealed partial class StorageClientEraser(Tables tables, BlobServiceClient blobs) : IClientDataEraser
 {
     private const int MaxBatch = 100;
     private const int Parallelism = 8;
+    private const int MaxAttempts = 10;
     private const string MessageRow = "message";
     private const string CallRow = "call";
     private const string OutboxPartition = "pending";
@@ -109,9 +110,8 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         var messageIds = await QueryKeysAsync(StorageNames.MessagesByMonthTable, inPartition, cancellationToken).Select(r => r.RowKey).ToListAsync(cancellationToken);
         var counts = await EraseMessagesAsync(clientId, messageIds, cancellationToken);
         var wanted = messageIds.ToHashSet(StringComparer.Ordinal);
-        // A code's row key ends with "-{messageId}-{contactId}" (message ids hold no '-' after "msg-").
         var smsCodes = await DeleteRowsAsync(StorageNames.SmsReplyCodesTable, TableClient.CreateQueryFilter($"ClientId eq {clientId}"), cancellationToken,
-            row => wanted.Any(id => row.RowKey.Contains($"-{id}-", StringComparison.Ordinal)));
+            row => ReplyCodeMessage(row.RowKey) is { } id && wanted.Contains(id));
         var messageIndex = await DeleteRowsAsync(StorageNames.MessagesByMonthTable, inPartition, cancellationToken);
         var accessLog = await DeleteRowsAsync(StorageNames.ExportAccessLogTable, inPartition, cancellationToken);
         var (raw, sharedRaw) = await DeleteRawAsync(clientId, received, cancellationToken);
@@ -160,6 +160,12 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         });
         return new MessageCounts(deleted, deliveries, acknowledgements, routed, files);
     }
+
+    /// <summary>The message of an SMS reply code's row key, "{code}-{ticks:D19}-{messageId}-{contactId}".</summary>
+    private static string? ReplyCodeMessage(string rowKey) => ReplyCodeKey().Match(rowKey) is { Success: true } match ? match.Groups[1].Value : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"-\d{19}-(msg-[0-9a-f]{32})-")]
+    private static partial System.Text.RegularExpressions.Regex ReplyCodeKey();
 
     private static string ContractRows(string clientId) => TableClient.CreateQueryFilter($"PartitionKey eq {clientId}");
 
@@ -344,23 +350,42 @@ public sealed class StorageClientEraser(Tables tables, BlobServiceClient blobs) 
         await foreach (var (blob, shared) in RawBodiesAsync(clientId, received, cancellationToken))
         {
             var client = container.GetBlobClient(blob.Name);
-            var others = ClientsOf(blob).Where(c => c != clientId).ToArray();
-            if (shared && others.Length > 0)
+            if (!shared)
             {
-                var metadata = new Dictionary<string, string>(blob.Metadata) { [BlobRawArchive.ClientsMetadata] = string.Join(',', others) };
-                try
-                {
-                    await client.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = blob.Properties.ETag }, cancellationToken);
-                }
-                catch (RequestFailedException e) when (e.Status is 404 or 412)
-                {
-                    // Changed or gone in between (another client's deletion): the next run looks again.
-                }
-                kept++;
+                await client.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
+                deleted++;
                 continue;
             }
-            await client.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: cancellationToken);
-            deleted++;
+            // Another client's deletion may change the list in between: read again until this change holds.
+            var (metadata, etag) = (blob.Metadata, blob.Properties.ETag);
+            for (var attempt = 0; attempt < MaxAttempts; attempt++)
+            {
+                var others = (metadata.TryGetValue(BlobRawArchive.ClientsMetadata, out var listed) ? listed.Split(',') : []).Where(c => c != clientId).ToArray();
+                try
+                {
+                    if (others.Length == 0)
+                    {
+                        await client.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = etag }, cancellationToken);
+                        deleted++;
+                    }
+                    else
+                    {
+                        await client.SetMetadataAsync(new Dictionary<string, string>(metadata) { [BlobRawArchive.ClientsMetadata] = string.Join(',', others) },
+                            new BlobRequestConditions { IfMatch = etag }, cancellationToken);
+                        kept++;
+                    }
+                    break;
+                }
+                catch (RequestFailedException e) when (e.Status == 412)
+                {
+                    var properties = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+                    (metadata, etag) = (properties.Metadata, properties.ETag);
+                }
+                catch (RequestFailedException e) when (e.Status == 404)
+                {
+                    break; // deleted meanwhile by the last other client
+                }
+            }
         }
         return (deleted, kept);
     }

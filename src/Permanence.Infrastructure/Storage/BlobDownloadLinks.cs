@@ -44,6 +44,21 @@ public sealed class BlobDownloadLinks(BlobServiceClient blobs, TimeProvider time
         return (uri.ToUri(), expiresAt);
     }
 
+    /// <summary>A link to the blob, named <paramref name="name"/> with its size; null when the blob does not exist.</summary>
+    public async Task<Permanence.Core.Common.DownloadLink?> LinkIfExistsAsync(BlobClient blob, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+            var (url, expiresAt) = await ReadLinkAsync(blob, cancellationToken);
+            return new Permanence.Core.Common.DownloadLink(name, bytes, url, expiresAt);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
     private async Task<UserDelegationKey> DelegationKeyAsync(DateTimeOffset now, DateTimeOffset linkExpiry, CancellationToken cancellationToken)
     {
         await _keyLock.WaitAsync(cancellationToken);

@@ -248,6 +248,13 @@ public sealed partial class OffboardingTests
             Assert.Equal(HttpStatusCode.NotFound, (await world.Http.SendAsync(Api.Request(HttpMethod.Get, $"/api/clients/{a.ClientId}/exports", TestKeys.Auditor))).StatusCode);
             Assert.Equal(HttpStatusCode.Conflict, (await world.Http.SendAsync(Api.Request(HttpMethod.Put, $"/api/clients/{a.ClientId}", TestKeys.Admin, RoutingWorld.Althea()))).StatusCode);
             Assert.Equal(HttpStatusCode.Conflict, (await world.Http.SendAsync(Api.Request(HttpMethod.Post, $"/api/admin/clients/{a.ClientId}/offboard", TestKeys.Admin))).StatusCode);
+            var late = await world.Http.SendAsync(Api.Request(HttpMethod.Post, "/api/messages", TestKeys.Operator, new JsonObject
+            {
+                ["clientId"] = a.ClientId, ["scenario"] = "rdv", ["caller"] = new JsonObject { ["name"] = a.Marker, ["phone"] = "06 12 34 56 78" },
+                ["text"] = "après la fin du contrat", ["takenAt"] = Iso(world.Time.GetUtcNow()),
+            }));
+            Assert.True((int)late.StatusCode is >= 400 and < 500, $"a message for an offboarded client got {(int)late.StatusCode}");
+            Assert.Equal(new Dictionary<string, int> { [StorageNames.OffboardingsTable] = 1 }, await FootprintAsync(world, a));
             await world.PutClientAsync(RoutingWorld.Althea(c => c["numbers"] = new JsonArray(a.Number)));
 
             // A second confirmation answers the same certificate; the status links to it.
