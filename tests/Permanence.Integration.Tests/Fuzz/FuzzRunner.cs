@@ -11,7 +11,7 @@ namespace Permanence.Integration.Tests.Fuzz;
 public static class FuzzSettings
 {
     /// <summary>Generated cases per route and host. Thirteen routes on two hosts: keep the whole suite within about two minutes.</summary>
-    public const int DefaultCasesPerRoute = 250;
+    public const int DefaultCasesPerRoute = 180;
 
     public const ulong DefaultSeed = 20261005;
 

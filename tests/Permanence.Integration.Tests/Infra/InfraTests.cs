@@ -172,6 +172,29 @@ public partial class InfraTests
         Assert.Single(Regex.Matches(Read("infra/modules/identity.bicep"), "userAssignedIdentities@"));
     }
 
+    /// <summary>
+    /// Reports, exports, offboarding packages and certificates are evidence: the app's identity writes them (Storage
+    /// Blob Data Contributor on the account) and, by the containers' version-level immutability with a time-based
+    /// policy, nobody (the app included) deletes or overwrites a version before immutabilityDays. Azurite does not
+    /// enforce immutability, so the deployment's declaration is what is checked here.
+    /// </summary>
+    [Fact]
+    public void EvidenceContainers_AreWritableByTheApp_AndImmutableForTheRetentionPeriod()
+    {
+        var storage = Read("infra/modules/storage.bicep");
+        var audit = Regex.Match(storage, @"var auditContainers = \[(?<names>[^\]]*)\]").Groups["names"].Value;
+        Assert.Equal(
+            new[] { StorageNames.ReportsContainer, StorageNames.ExportsContainer, StorageNames.OffboardingContainer, StorageNames.CertificatesContainer }.Order(),
+            Regex.Matches(audit, "'([^']+)'").Select(m => m.Groups[1].Value).Order());
+        Assert.Matches(@"immutableStorageWithVersioning:\s*\{\s*enabled:\s*true\s*\}", storage);
+        Assert.Matches(@"immutabilityPolicies@[^']+' = \[for \(container, i\) in auditContainers", storage);
+        Assert.Matches(@"immutabilityPeriodSinceCreationInDays:\s*immutabilityDays", storage);
+        Assert.Matches(@"allowProtectedAppendWrites:\s*false", storage);
+        Assert.Matches(@"isVersioningEnabled:\s*true", storage);
+        // Storage Blob Data Contributor: read, write, delete blobs; no role that manages the account or its policies.
+        Assert.Contains("ba92f5b4-2d11-453d-a403-e96b0029c9fe", Read("infra/modules/roles.bicep"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void QueueContainerAndTableNames_AgreeWithTheCode()
     {
