@@ -39,7 +39,7 @@ public sealed class ClientDirectory : IDisposable
     public Task<ContractHistory?> GetHistoryAsync(string clientId, CancellationToken cancellationToken) =>
         CachedAsync(("history", clientId), async () =>
             _offboardings is not null
-            && await _offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed }
+            && await _offboardings.GetAsync(clientId, cancellationToken) is { Record.ClientClosed: true }
                 ? null
                 : await _contracts.GetHistoryAsync(clientId, cancellationToken));
 

@@ -108,7 +108,7 @@ public sealed class ContractService(IContractStore store, TimeProvider time, ILo
 
     private async Task<bool> IsOffboardedAsync(string clientId, CancellationToken cancellationToken) =>
         offboardings is not null
-        && await offboardings.GetAsync(clientId, cancellationToken) is { Record.Status: Offboarding.OffboardingStatus.Deleting or Offboarding.OffboardingStatus.Closed };
+        && await offboardings.GetAsync(clientId, cancellationToken) is { Record.ClientClosed: true };
 
     private Task RegisterMonthlyJobsAsync(string clientId, ContractHistory history, CancellationToken cancellationToken) =>
         jobIndex is null || history.Latest is not { } latest

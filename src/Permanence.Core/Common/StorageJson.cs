@@ -18,4 +18,7 @@ public static class StorageJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     }.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb);
+
+    /// <summary>The same, indented: files people read (export and offboarding JSON, certificates).</summary>
+    public static readonly JsonSerializerOptions Readable = new(Options) { WriteIndented = true };
 }

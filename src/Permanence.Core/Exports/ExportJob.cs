@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Encodings.Web;
 using Microsoft.Extensions.Logging;
 using NodaTime;
 using NodaTime.Text;
@@ -51,11 +50,8 @@ public sealed class ExportJob(
     TimeProvider time,
     ILogger<ExportJob> logger)
 {
-    private static readonly JsonSerializerOptions Json = new(Common.StorageJson.Options)
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // readable UTF-8: "É", "+", "&" as themselves
-    };
+    // Readable UTF-8 ("É", "+", "&" as themselves), indented.
+    private static readonly JsonSerializerOptions Json = Common.StorageJson.Readable;
 
     public async Task<ExportJobOutcome> RunAsync(string clientId, YearMonth period, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Permanence.Core.Offboarding;
@@ -51,12 +50,8 @@ public sealed class CertificateSigner
     public const string Algorithm = "HMAC-SHA256";
     private static readonly byte[] Domain = "permanence-certificate-v1\n"u8.ToArray();
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
+    // Readable UTF-8 ("É", "+", "&" as themselves), indented.
+    private static readonly JsonSerializerOptions Json = Common.StorageJson.Readable;
 
     private readonly byte[] _key;
 

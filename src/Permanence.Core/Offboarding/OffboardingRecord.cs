@@ -31,6 +31,10 @@ public sealed record OffboardingRecord(string ClientId, OffboardingStatus Status
     /// <summary>1 for the first request; one more each time it is asked again after new data (a new cut, a new package).</summary>
     public int Cut { get; init; } = 1;
 
+    /// <summary>Confirmed (deleting) or done: the client is closed, nothing new is accepted or configured for it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ClientClosed => Status is OffboardingStatus.Deleting or OffboardingStatus.Closed;
+
     /// <summary>The ids of the admin keys that were handed the package's links.</summary>
     public IReadOnlyList<string>? IssuedTo { get; init; }
 

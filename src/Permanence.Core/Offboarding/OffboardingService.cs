@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NodaTime;
@@ -84,11 +83,8 @@ public sealed class OffboardingService(
 
     private const int MaxAttempts = 10;
 
-    private static readonly JsonSerializerOptions Json = new(Common.StorageJson.Options)
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    // Readable UTF-8 ("É", "+", "&" as themselves), indented.
+    private static readonly JsonSerializerOptions Json = Common.StorageJson.Readable;
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -97,7 +93,7 @@ public sealed class OffboardingService(
     public async Task<OffboardRequestResult> RequestAsync(string clientId, string keyId, CancellationToken cancellationToken)
     {
         var stored = await offboardings.GetAsync(clientId, cancellationToken);
-        if (stored?.Record.Status is OffboardingStatus.Deleting or OffboardingStatus.Closed)
+        if (stored?.Record.ClientClosed == true)
         {
             return new OffboardRequestResult.AlreadyOffboarded();
         }

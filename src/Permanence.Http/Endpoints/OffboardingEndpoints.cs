@@ -100,7 +100,11 @@ public sealed class OffboardingEndpoints(
                 var exported = new List<OffboardingExportResponse>();
                 foreach (var entry in manifest["exports"]!.AsArray())
                 {
-                    var folder = new ExportFolder(clientId, ParsePeriod((string)entry!["period"]!), (bool)entry["partial"]!, cut);
+                    if (!ClientRoutes.TryParsePeriod((string?)entry!["period"], out var period))
+                    {
+                        throw new InvalidOperationException($"The offboarding manifest of client '{clientId}' lists an export without a valid period.");
+                    }
+                    var folder = new ExportFolder(clientId, period, (bool)entry["partial"]!, cut);
                     if (await exportLinks.LinksAsync(folder, history, principal!, cancellationToken) is { } links)
                     {
                         exported.Add(new OffboardingExportResponse(folder.Name, folder.Partial, (string)entry["manifestSha256"]!, links.Links));
@@ -177,6 +181,4 @@ public sealed class OffboardingEndpoints(
 
     private async Task<DownloadFileResponse?> LinkAsync(OffboardingArea area, string clientId, string name, CancellationToken cancellationToken) =>
         await files.LinkAsync(area, clientId, name, cancellationToken) is { } link ? DownloadFileResponse.From(link) : null;
-
-    private static NodaTime.YearMonth ParsePeriod(string period) => NodaTime.Text.YearMonthPattern.Iso.Parse(period).GetValueOrThrow();
 }
