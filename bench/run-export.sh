@@ -9,19 +9,11 @@ cd "$REPO_ROOT"
 ensure_prerequisites
 ensure_azurite
 
-DATA_DIR="$(mktemp -d -t permanence-bench-XXXXXX)"
-AZURITE_PID=""
-cleanup() { stop_pid "$AZURITE_PID"; rm -rf "$DATA_DIR"; }
-trap cleanup EXIT INT TERM
-
-BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port)
-start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
-STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
+start_bench_azurite
 
 dotnet build bench/Permanence.Bench.Export -c Release -nologo -v:q >&2
 
 BENCH=bench/Permanence.Bench.Export/bin/Release/net10.0/Permanence.Bench.Export.dll
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 started=$SECONDS
 dotnet "$BENCH" --phase load --storage "$STORAGE" "$@"
 azurite_cpu_before=$(cpu_seconds "$AZURITE_PID")

@@ -8,14 +8,8 @@ cd "$REPO_ROOT"
 ensure_prerequisites
 ensure_azurite
 
-DATA_DIR="$(mktemp -d -t permanence-bench-XXXXXX)"
-AZURITE_PID=""; APP_PID=""
-cleanup() { stop_pid "$APP_PID"; stop_pid "$AZURITE_PID"; rm -rf "$DATA_DIR"; }
-trap cleanup EXIT INT TERM
-
-BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port); PORT=$(free_port)
-start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
-STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
+start_bench_azurite
+PORT=$(free_port)
 
 dotnet build src/Permanence.Standalone -c Release -nologo -v:q >&2
 dotnet build bench/Permanence.Bench.Routing -c Release -nologo -v:q >&2
@@ -32,7 +26,6 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 app_cpu_before=$(cpu_seconds "$APP_PID"); azurite_cpu_before=$(cpu_seconds "$AZURITE_PID")
 status=0
 dotnet bench/Permanence.Bench.Routing/bin/Release/net10.0/Permanence.Bench.Routing.dll \

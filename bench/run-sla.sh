@@ -8,18 +8,10 @@ cd "$REPO_ROOT"
 ensure_prerequisites
 ensure_azurite
 
-DATA_DIR="$(mktemp -d -t permanence-bench-XXXXXX)"
-AZURITE_PID=""
-cleanup() { stop_pid "$AZURITE_PID"; rm -rf "$DATA_DIR"; }
-trap cleanup EXIT INT TERM
-
-BLOB=$(free_port); QUEUE=$(free_port); TABLE=$(free_port)
-start_azurite "$DATA_DIR" "$BLOB" "$QUEUE" "$TABLE" --inMemoryPersistence
-STORAGE="$(connection_string "$BLOB" "$QUEUE" "$TABLE")"
+start_bench_azurite
 
 dotnet build bench/Permanence.Bench.Sla -c Release -nologo -v:q >&2
 
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 azurite_cpu_before=$(cpu_seconds "$AZURITE_PID")
 status=0
 dotnet bench/Permanence.Bench.Sla/bin/Release/net10.0/Permanence.Bench.Sla.dll --storage "$STORAGE" "$@" || status=$?

@@ -95,6 +95,21 @@ stop_pid() {
   fi
 }
 
+# Benchmarks (bench/run-*.sh): an Azurite of their own, in memory, on free ports. Sets DATA_DIR, AZURITE_PID and
+# STORAGE; on exit stops it and APP_PID (a host the benchmark started, if any) and removes DATA_DIR.
+start_bench_azurite() {
+  DATA_DIR="$(mktemp -d -t permanence-bench-XXXXXX)"
+  AZURITE_PID=""; APP_PID="${APP_PID:-}"
+  trap 'stop_pid "$APP_PID"; stop_pid "$AZURITE_PID"; rm -rf "$DATA_DIR"' EXIT INT TERM
+  local blob queue table
+  blob=$(free_port); queue=$(free_port); table=$(free_port)
+  start_azurite "$DATA_DIR" "$blob" "$queue" "$table" --inMemoryPersistence
+  STORAGE="$(connection_string "$blob" "$queue" "$table")"
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+
 # README, "The Service Bus extension build mode": the official Service Bus extension when the feed serves it, else the compat build (said on the console).
 detect_servicebus_mode() {
   if dotnet restore "$REPO_ROOT/src/Permanence.Functions/Permanence.Functions.csproj" -p:ServiceBusExtension=official >/tmp/permanence-sb-restore.log 2>&1; then
